@@ -1,0 +1,152 @@
+/**
+ * `leash scan`: scans exported AWS files offline and writes findings.json and the reports.
+ * A thin adapter: it parses options, wires the file-system sources to `runScan`, and writes.
+ */
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ExportDirectory } from '#adapters/fs/export-directory.ts';
+import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
+import { UsageError } from '#cli/errors.ts';
+import { createProgressBar } from '#cli/progress.ts';
+import { runScan } from '#core/engine/scan.ts';
+import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
+import { renderHtml } from '#core/report/render-html.ts';
+import { renderMarkdown } from '#core/report/render-markdown.ts';
+
+/** Options of `leash scan`, as commander gives them. */
+export interface ScanCommandOptions {
+  from: string;
+  out: string;
+  asOf?: string;
+  lookback: string;
+  format: string;
+  progress: boolean;
+}
+
+const FORMATS = ['json', 'md', 'html'] as const;
+
+/** Parses `90d`, `12w` or `30` (days) into days. */
+export function parseLookback(text: string): number {
+  const m = /^(\d+)\s*([dw]?)$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--lookback must look like 90d or 12w, not "${text}"`);
+  const n = Number(m[1]) * (m[2]?.toLowerCase() === 'w' ? 7 : 1);
+  if (n < 1 || n > 3650) throw new UsageError('--lookback must be between 1 day and 10 years');
+  return n;
+}
+
+/** Parses --as-of: a date (end of that day, UTC) or a date-time. */
+export function parseAsOf(text: string | undefined, now: number): number {
+  if (text === undefined) return now;
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = Date.parse(dateOnly ? `${text}T23:59:59.999Z` : text);
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--as-of must be an ISO date or date-time such as 2026-11-15 or 2026-11-15T00:00:00Z, not "${text}"`,
+    );
+  return ms;
+}
+
+/** Parses --format into a list of known formats (json is always written). */
+export function parseFormats(text: string): Set<(typeof FORMATS)[number]> {
+  const out = new Set<(typeof FORMATS)[number]>(['json']);
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
+    if (!(FORMATS as readonly string[]).includes(part))
+      throw new UsageError(`--format accepts ${FORMATS.join(', ')}; "${part}" is not one of them`);
+    out.add(part as (typeof FORMATS)[number]);
+  }
+  return out;
+}
+
+/**
+ * Runs the command.
+ * @returns the exit code
+ */
+export async function scanCommand(
+  opts: ScanCommandOptions,
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; version: string },
+): Promise<number> {
+  const lookbackDays = parseLookback(opts.lookback);
+  const asOf = parseAsOf(opts.asOf, Date.now());
+  const formats = parseFormats(opts.format);
+  const from = resolve(opts.from);
+  const st = await stat(from).catch(() => undefined);
+  if (!st)
+    throw new UsageError(
+      `--from ${opts.from} does not exist; point it at a folder of AWS exports (see README, "Scanning your own account")`,
+    );
+
+  const started = Date.now();
+  const progress = opts.progress ? createProgressBar(io.stderr, started) : undefined;
+  const source = new ExportDirectory(from, progress ? { onProgress: progress.report } : {});
+  const listIssues: never[] = [];
+  const files = await source.list(listIssues);
+  const count = (k: string) => files.filter((f) => f.kind === k).length;
+  io.stderr.write(
+    `Scanning ${from}: ${count('cloudtrail')} CloudTrail files, ${files.length - count('cloudtrail') - count('ignored')} IAM files, window ${lookbackDays} days to ${new Date(asOf).toISOString()}\n`,
+  );
+  const catalog = await loadCatalog();
+  const doc = await runScan(
+    { grants: source, usage: source, catalog, ...(progress ? { progress: progress.report } : {}) },
+    {
+      asOf,
+      lookbackDays,
+      toolVersion: io.version,
+      files: () => ({
+        cloudtrail: count('cloudtrail'),
+        iam: files.length - count('cloudtrail') - count('ignored'),
+        ignored: count('ignored'),
+      }),
+    },
+  );
+  progress?.done();
+  doc.coverage.issues.unshift(...listIssues);
+  const parsed = FindingsDocumentSchema.safeParse(doc);
+  if (!parsed.success)
+    throw new Error(
+      `internal error: the findings document does not match its schema: ${parsed.error.message}`,
+    );
+
+  const out = resolve(opts.out);
+  await mkdir(out, { recursive: true });
+  const written: string[] = [];
+  const write = async (name: string, text: string) => {
+    await writeFile(join(out, name), text);
+    written.push(join(out, name));
+  };
+  await write('findings.json', `${JSON.stringify(doc, null, 2)}\n`);
+  if (formats.has('md')) await write('report.md', renderMarkdown(doc));
+  if (formats.has('html')) await write('report.html', renderHtml(doc));
+
+  const secs = (Date.now() - started) / 1000;
+  summarize(doc, secs, io.stderr);
+  for (const w of written) io.stdout.write(`${w}\n`);
+  return 0;
+}
+
+function summarize(doc: FindingsDocument, secs: number, stderr: NodeJS.WriteStream): void {
+  const s = doc.summary;
+  const c = doc.coverage;
+  const sev = ['critical', 'high', 'medium', 'low', 'info']
+    .filter((k) => s.findingsBySeverity[k])
+    .map((k) => `${s.findingsBySeverity[k]} ${k}`);
+  stderr.write(
+    `Read ${c.records.read.toLocaleString('en-US')} records in ${secs.toFixed(1)} s; ${c.records.inWindow.toLocaleString('en-US')} in the window, mapping rate ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.\n`,
+  );
+  stderr.write(
+    `${s.identities} identities (${Object.entries(s.byClass)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(
+        ', ',
+      )}); findings: ${sev.join(', ') || 'none'}; ${s.unusedActions} unused actions to remove, ${s.unobservableActions} kept as unobservable.\n`,
+  );
+  for (const g of c.gaps) stderr.write(`note: ${g}\n`);
+  if (c.issues.length > 0) {
+    const first = c.issues[0]!;
+    stderr.write(
+      `warning: ${c.issues.length} input problems were skipped and recorded in findings.json (coverage.issues); first: ${first.file}${first.location ? ` ${first.location}` : ''}: ${first.detail}\n`,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+/** The `leash` command-line program. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { scanCommand } from '#cli/commands/scan.ts';
+import { EXIT, handleError } from '#cli/errors.ts';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Builds the program; exported for tests. */
+export function buildProgram(run: (code: number) => void): Command {
+  const program = new Command('leash')
+    .description(
+      'Keeps cloud identities, above all AI agents, on a short leash: finds what each identity is granted but never uses, and writes a least-privilege replacement.',
+    )
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('scan')
+    .description(
+      'Scan exported AWS files offline and write findings.json, report.md and report.html.',
+    )
+    .requiredOption(
+      '--from <dir>',
+      'folder (or file) of exports: get-account-authorization-details pages, credential report CSV, service-last-accessed JSON, and CloudTrail (AWSLogs/... .json.gz, .json, arrays, JSON lines)',
+    )
+    .requiredOption(
+      '--out <dir>',
+      'folder to write findings.json and the reports to (created if missing)',
+    )
+    .option('--as-of <date>', 'end of the observation window, ISO date or date-time (default: now)')
+    .option('--lookback <days>', 'length of the window, e.g. 90d or 12w', '90d')
+    .option(
+      '--format <list>',
+      'reports to write besides findings.json: json,md,html',
+      'json,md,html',
+    )
+    .option('--no-progress', 'do not draw progress on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  leash scan --from examples/sample-account --out out/ --as-of 2026-11-15T00:00:00Z
+  leash scan --from ~/exports/prod --out report/ --lookback 30d --format json,md
+
+Exit codes: 0 success, 1 failure, 2 bad usage. Bad records and files never stop a scan:
+they are skipped and listed, with file and location, in findings.json under coverage.issues.`,
+    )
+    .action(async (opts) => {
+      run(
+        await scanCommand(opts, {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          version: VERSION,
+        }),
+      );
+    });
+  return program;
+}
+
+/**
+ * Runs the program.
+ * @returns the exit code
+ */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is bad usage.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return handleError(err, (line) => process.stderr.write(`${line}\n`));
+  }
+}

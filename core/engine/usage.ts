@@ -1,0 +1,358 @@
+/**
+ * Aggregates a stream of CloudTrail records into per-identity usage: which actions each identity
+ * was seen using (count, first and last seen), which it was denied, and what the corpus as a whole
+ * can and cannot show (read events, data events per service, unmapped event names).
+ * Memory grows with identities × distinct actions, never with the number of records.
+ */
+import type { ActionCatalog } from '#core/catalog/catalog.ts';
+import { createActionMapper, isDataEvent, isReadOnlyEvent } from '#core/cloudtrail/map-action.ts';
+import { resolvePrincipal } from '#core/cloudtrail/principal.ts';
+import type { CloudTrailRecord, ResolvedPrincipal } from '#core/cloudtrail/types.ts';
+import type { InputIssue } from '#core/model/input-issue.ts';
+
+/** The observation window, in epoch milliseconds, inclusive. */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+/** How often and when an action was seen. */
+export interface ActionUsage {
+  count: number;
+  first: number;
+  last: number;
+}
+
+/** A denied attempt tally. */
+export interface DeniedUsage extends ActionUsage {
+  errorCodes: Set<string>;
+}
+
+/** What one IAM identity was seen doing. */
+export interface PrincipalUsage {
+  arn: string;
+  kind: ResolvedPrincipal['kind'];
+  used: Map<number, ActionUsage>;
+  denied: Map<number, DeniedUsage>;
+  /** Every attributed record in the window, including console sign-ins. */
+  events: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** sourceIdentity values seen on the identity's sessions, with counts. */
+  sourceIdentities: Map<string, number>;
+  /** Identity Center user ids that acted through the identity. */
+  onBehalfOf: Map<string, number>;
+  /** Accounts the calls came from when they were not the recording account. */
+  callerAccounts: Set<string>;
+  crossAccountEvents: number;
+  consoleSignIns: number;
+  /** Records of this identity whose action could not be mapped. */
+  unmappedEvents: number;
+}
+
+/** A relation between an actor and an identity seen in the trail. */
+export interface Linkage {
+  /** The identity acted upon (a role ARN). */
+  target: string;
+  /** The identity that acted. */
+  actor: string;
+  /** `created` (CreateRole), `deployed` (passed to Lambda or Bedrock), `assumed` (AssumeRole). */
+  relation: 'created' | 'deployed' | 'assumed';
+  via: string;
+  count: number;
+  last: number;
+}
+
+/** Tallies of what the corpus held. */
+export interface CorpusCoverage {
+  files: number;
+  recordsRead: number;
+  recordsInWindow: number;
+  recordsOutsideWindow: number;
+  /** Records not used, by reason, with the first few locations of each. */
+  skipped: Map<string, { count: number; examples: InputIssue[] }>;
+  mapped: number;
+  noIam: Map<string, number>;
+  unmapped: number;
+  unmappedPairs: Map<string, { eventSource: string; eventName: string; count: number }>;
+  unattributed: Map<string, number>;
+  /** Records that carried an attributable IAM principal and an eventSource/eventName. */
+  attributableWithAction: number;
+  /** Of those, how many mapped to a catalog action. */
+  attributableMapped: number;
+  readOnlyEvents: number;
+  writeEvents: number;
+  /** Data events per IAM service prefix. */
+  dataEventServices: Map<string, number>;
+  observedFrom?: number;
+  observedTo?: number;
+}
+
+const DENIED_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'Client.UnauthorizedOperation',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'Client.AccessDenied',
+]);
+
+/** True when a CloudTrail errorCode means the call was refused by authorization. */
+export function isDeniedErrorCode(code: string | undefined): boolean {
+  return code !== undefined && (DENIED_CODES.has(code) || /AccessDenied/i.test(code));
+}
+
+const MAX_EXAMPLES = 5;
+
+/** Folds records into usage. One instance per scan. */
+export class UsageAggregator {
+  readonly principals = new Map<string, PrincipalUsage>();
+  readonly linkages = new Map<string, Linkage>();
+  readonly coverage: CorpusCoverage = {
+    files: 0,
+    recordsRead: 0,
+    recordsInWindow: 0,
+    recordsOutsideWindow: 0,
+    skipped: new Map(),
+    mapped: 0,
+    noIam: new Map(),
+    unmapped: 0,
+    unmappedPairs: new Map(),
+    unattributed: new Map(),
+    attributableWithAction: 0,
+    attributableMapped: 0,
+    readOnlyEvents: 0,
+    writeEvents: 0,
+    dataEventServices: new Map(),
+  };
+  private readonly map: ReturnType<typeof createActionMapper>;
+
+  constructor(
+    readonly catalog: ActionCatalog,
+    readonly window: TimeWindow,
+  ) {
+    this.map = createActionMapper(catalog);
+  }
+
+  /** Records a record that could not be used at all. */
+  skip(issue: InputIssue): void {
+    let entry = this.coverage.skipped.get(issue.reason);
+    if (!entry) {
+      entry = { count: 0, examples: [] };
+      this.coverage.skipped.set(issue.reason, entry);
+    }
+    entry.count++;
+    if (entry.examples.length < MAX_EXAMPLES) entry.examples.push(issue);
+  }
+
+  /**
+   * Adds one record.
+   * @param value the parsed record (anything: bad records are counted, never thrown)
+   * @param file the file it came from
+   * @param index its position in the file
+   * @param prefix how the position reads in a location (`Records[12]`, `line[3]`)
+   */
+  add(value: unknown, file: string, index: number, prefix = 'Records'): void {
+    const location = () => `${prefix}[${index}]`;
+    const cov = this.coverage;
+    cov.recordsRead++;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.skip({
+        file,
+        location: location(),
+        reason: 'not-an-object',
+        detail: 'record is not a JSON object',
+      });
+      return;
+    }
+    const record = value as CloudTrailRecord;
+    const timeText = record.eventTime ?? record['@timestamp'];
+    const time = typeof timeText === 'string' ? Date.parse(timeText) : Number.NaN;
+    if (Number.isNaN(time)) {
+      this.skip({
+        file,
+        location: location(),
+        reason: 'invalid-event-time',
+        detail: 'record has no parseable eventTime',
+      });
+      return;
+    }
+    if (time < this.window.from || time > this.window.to) {
+      cov.recordsOutsideWindow++;
+      return;
+    }
+    if (record.userIdentity === undefined || record.userIdentity === null) {
+      this.skip({
+        file,
+        location: location(),
+        reason: 'no-user-identity',
+        detail: 'record has no userIdentity',
+      });
+      return;
+    }
+    cov.recordsInWindow++;
+    if (cov.observedFrom === undefined || time < cov.observedFrom) cov.observedFrom = time;
+    if (cov.observedTo === undefined || time > cov.observedTo) cov.observedTo = time;
+
+    const mapping = this.map(record);
+    const readOnly = isReadOnlyEvent(record);
+    if (readOnly) cov.readOnlyEvents++;
+    else if (record.readOnly !== undefined) cov.writeEvents++;
+    if (mapping.kind === 'action') {
+      cov.mapped++;
+      if (isDataEvent(record)) {
+        cov.dataEventServices.set(
+          mapping.service,
+          (cov.dataEventServices.get(mapping.service) ?? 0) + 1,
+        );
+      }
+    } else if (mapping.kind === 'no-iam') {
+      cov.noIam.set(mapping.reason, (cov.noIam.get(mapping.reason) ?? 0) + 1);
+    } else {
+      cov.unmapped++;
+      const key = `${mapping.eventSource}|${mapping.eventName}`;
+      const pair = cov.unmappedPairs.get(key);
+      if (pair) pair.count++;
+      else
+        cov.unmappedPairs.set(key, {
+          eventSource: mapping.eventSource,
+          eventName: mapping.eventName,
+          count: 1,
+        });
+    }
+
+    const who = resolvePrincipal(record);
+    if (!who.ok) {
+      cov.unattributed.set(who.reason, (cov.unattributed.get(who.reason) ?? 0) + 1);
+      return;
+    }
+    const p = who.principal;
+    if (
+      mapping.kind !== 'no-iam' &&
+      !(mapping.kind === 'unmapped' && mapping.reason === 'missing-fields')
+    ) {
+      cov.attributableWithAction++;
+      if (mapping.kind === 'action') cov.attributableMapped++;
+    }
+    const usage = this.principal(p, time);
+    usage.events++;
+    if (time < usage.firstSeen) usage.firstSeen = time;
+    if (time > usage.lastSeen) usage.lastSeen = time;
+    if (p.sourceIdentity) bump(usage.sourceIdentities, p.sourceIdentity);
+    if (p.onBehalfOf) bump(usage.onBehalfOf, p.onBehalfOf);
+    if (p.crossAccount) {
+      usage.crossAccountEvents++;
+      const callerAccount = record.userIdentity.accountId;
+      if (callerAccount) usage.callerAccounts.add(callerAccount);
+    }
+    if (mapping.kind === 'no-iam') {
+      if (mapping.reason === 'console-sign-in') usage.consoleSignIns++;
+      return;
+    }
+    if (mapping.kind === 'unmapped') {
+      usage.unmappedEvents++;
+      return;
+    }
+    const denied = isDeniedErrorCode(record.errorCode);
+    for (const id of mapping.actionIds) {
+      if (denied) {
+        const d = usage.denied.get(id);
+        if (d) {
+          d.count++;
+          if (time < d.first) d.first = time;
+          if (time > d.last) d.last = time;
+          d.errorCodes.add(record.errorCode!);
+        } else {
+          usage.denied.set(id, {
+            count: 1,
+            first: time,
+            last: time,
+            errorCodes: new Set([record.errorCode!]),
+          });
+        }
+      } else {
+        const u = usage.used.get(id);
+        if (u) {
+          u.count++;
+          if (time < u.first) u.first = time;
+          if (time > u.last) u.last = time;
+        } else {
+          usage.used.set(id, { count: 1, first: time, last: time });
+        }
+      }
+    }
+    if (!denied && record.errorCode === undefined) this.link(record, p, time);
+  }
+
+  private principal(p: ResolvedPrincipal, time: number): PrincipalUsage {
+    let usage = this.principals.get(p.arn);
+    if (!usage) {
+      usage = {
+        arn: p.arn,
+        kind: p.kind,
+        used: new Map(),
+        denied: new Map(),
+        events: 0,
+        firstSeen: time,
+        lastSeen: time,
+        sourceIdentities: new Map(),
+        onBehalfOf: new Map(),
+        callerAccounts: new Set(),
+        crossAccountEvents: 0,
+        consoleSignIns: 0,
+        unmappedEvents: 0,
+      };
+      this.principals.set(p.arn, usage);
+    }
+    return usage;
+  }
+
+  /** Notes who created, deployed or assumed which role, from the few events that say so. */
+  private link(record: CloudTrailRecord, actor: ResolvedPrincipal, time: number): void {
+    const name = record.eventName ?? '';
+    const source = record.eventSource ?? '';
+    const params = record.requestParameters ?? {};
+    let target: unknown;
+    let relation: Linkage['relation'] | undefined;
+    if (source === 'iam.amazonaws.com' && name === 'CreateRole') {
+      const role = (record.responseElements?.role ?? {}) as { arn?: unknown };
+      target = role.arn;
+      relation = 'created';
+    } else if (
+      source === 'lambda.amazonaws.com' &&
+      /^(CreateFunction|UpdateFunctionConfiguration)/.test(name)
+    ) {
+      target = params.role;
+      relation = 'deployed';
+    } else if (
+      source === 'bedrock.amazonaws.com' &&
+      (name === 'CreateAgent' || name === 'UpdateAgent')
+    ) {
+      target = params.agentResourceRoleArn;
+      relation = 'deployed';
+    } else if (source === 'sts.amazonaws.com' && name === 'AssumeRole') {
+      target = params.roleArn;
+      relation = 'assumed';
+    }
+    if (!relation || typeof target !== 'string' || target === actor.arn) return;
+    const key = `${relation}|${target}|${actor.arn}`;
+    const l = this.linkages.get(key);
+    if (l) {
+      l.count++;
+      if (time > l.last) l.last = time;
+    } else {
+      this.linkages.set(key, {
+        target,
+        actor: actor.arn,
+        relation,
+        via: name,
+        count: 1,
+        last: time,
+      });
+    }
+  }
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}

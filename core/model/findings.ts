@@ -1,0 +1,204 @@
+/**
+ * The findings document (`findings.json`): the stable, documented output of a scan. Field names
+ * are part of Leash's contract with the teams and tools that read it; README documents them.
+ * The zod schema is the reference: tests validate every document a scan writes against it.
+ */
+import { z } from 'zod';
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'ISO date-time');
+
+/** Schema of one issue with the input. */
+export const InputIssueSchema = z.object({
+  file: z.string(),
+  location: z.string().optional(),
+  reason: z.string(),
+  detail: z.string(),
+});
+
+/** Schema of one finding. */
+export const FindingSchema = z.object({
+  ruleId: z.string(),
+  rule: z.string(),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  title: z.string(),
+  explanation: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+});
+
+/** Schema of a generated policy. */
+export const GeneratedPolicySchema = z.object({
+  name: z.string(),
+  size: z.number().int(),
+  document: z.object({
+    Version: z.literal('2012-10-17'),
+    Statement: z.array(
+      z.object({
+        Sid: z.string(),
+        Effect: z.literal('Allow'),
+        Action: z.array(z.string()).min(1),
+        Resource: z.array(z.string()).optional(),
+        NotResource: z.array(z.string()).optional(),
+        Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+      }),
+    ),
+  }),
+});
+
+/** Schema of one identity's result. */
+export const IdentityResultSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.enum(['user', 'role', 'root']),
+  accountId: z.string(),
+  path: z.string().nullable(),
+  createDate: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  class: z.enum(['human', 'workload', 'ai-agent']),
+  aiRole: z.enum(['agent', 'builder', 'user']).nullable(),
+  classifiedBy: z.object({ rule: z.string(), reason: z.string() }),
+  serviceLinked: z.boolean(),
+  confidence: z.enum(['high', 'medium', 'low']),
+  links: z.object({
+    owners: z.array(z.string()),
+    createdBy: z.array(z.string()),
+    deployedBy: z.array(z.string()),
+    assumedBy: z.array(z.string()),
+    sourceIdentities: z.array(z.object({ value: z.string(), count: z.number() })),
+    identityCenterUsers: z.array(z.string()),
+  }),
+  activity: z.object({
+    events: z.number().int(),
+    firstSeen: isoDate.nullable(),
+    lastSeen: isoDate.nullable(),
+    consoleSignIns: z.number().int(),
+    lastActivityReportedByIam: isoDate.nullable(),
+    crossAccountEvents: z.number().int(),
+  }),
+  grant: z.object({
+    policies: z.array(
+      z.object({
+        name: z.string(),
+        arn: z.string().nullable(),
+        kind: z.enum(['aws-managed', 'customer-managed', 'inline']),
+        viaGroup: z.string().nullable(),
+      }),
+    ),
+    allowedActions: z.number().int(),
+    permissionsBoundary: z.string().nullable(),
+    conditionallyDeniedActions: z.array(z.string()),
+    unknownActions: z.array(z.object({ pattern: z.string(), policy: z.string() })),
+    missingPolicies: z.array(z.string()),
+  }),
+  usedActions: z.array(
+    z.object({
+      action: z.string(),
+      count: z.number().int(),
+      firstSeen: isoDate,
+      lastSeen: isoDate,
+    }),
+  ),
+  unusedActions: z.array(z.string()),
+  unobservableActions: z.array(z.object({ action: z.string(), reason: z.string() })),
+  deniedActions: z.array(
+    z.object({
+      action: z.string(),
+      count: z.number().int(),
+      lastSeen: isoDate,
+      errorCodes: z.array(z.string()),
+    }),
+  ),
+  usedNotGranted: z.array(z.string()),
+  usedServices: z.array(z.string()),
+  unusedServices: z.array(z.string()),
+  recommendation: z.enum([
+    'rightsize',
+    'decommission',
+    'none-needed',
+    'not-applicable',
+    'insufficient-evidence',
+  ]),
+  recommendedPolicy: z
+    .object({
+      policies: z.array(GeneratedPolicySchema),
+      detach: z.array(
+        z.object({
+          policy: z.string(),
+          arn: z.string().nullable(),
+          kind: z.string(),
+          viaGroup: z.string().nullable(),
+          reason: z.string(),
+        }),
+      ),
+      keptActions: z.number().int(),
+      keptUnobservable: z.number().int(),
+      removedActions: z.number().int(),
+      fitsRoleInlineLimit: z.boolean(),
+      exceedsManagedPolicyQuota: z.boolean(),
+      diff: z.string(),
+    })
+    .nullable(),
+  findings: z.array(FindingSchema),
+});
+
+/** Schema of the whole document. */
+export const FindingsDocumentSchema = z.object({
+  schemaVersion: z.literal('1'),
+  tool: z.object({ name: z.literal('leash'), version: z.string(), catalogVersion: z.string() }),
+  window: z.object({
+    asOf: isoDate,
+    lookbackDays: z.number(),
+    from: isoDate,
+    to: isoDate,
+    observedFrom: isoDate.nullable(),
+    observedTo: isoDate.nullable(),
+    observedDays: z.number(),
+  }),
+  accounts: z.array(z.string()),
+  summary: z.object({
+    identities: z.number().int(),
+    byClass: z.record(z.string(), z.number().int()),
+    byAiRole: z.record(z.string(), z.number().int()),
+    findingsBySeverity: z.record(z.string(), z.number().int()),
+    findingsByRule: z.record(z.string(), z.number().int()),
+    grantedActions: z.number().int(),
+    unusedActions: z.number().int(),
+    unobservableActions: z.number().int(),
+    identitiesToRightsize: z.number().int(),
+    identitiesToDecommission: z.number().int(),
+  }),
+  coverage: z.object({
+    files: z.object({
+      cloudtrail: z.number().int(),
+      iam: z.number().int(),
+      ignored: z.number().int(),
+      withIssues: z.number().int(),
+    }),
+    records: z.object({
+      read: z.number().int(),
+      inWindow: z.number().int(),
+      outsideWindow: z.number().int(),
+      mapped: z.number().int(),
+      unmapped: z.number().int(),
+      noIamAction: z.record(z.string(), z.number().int()),
+      unattributed: z.record(z.string(), z.number().int()),
+      skipped: z.record(z.string(), z.number().int()),
+    }),
+    mappingRate: z.number().nullable(),
+    unmappedPairs: z.array(
+      z.object({ eventSource: z.string(), eventName: z.string(), count: z.number().int() }),
+    ),
+    readEventsObserved: z.boolean(),
+    dataEventServices: z.array(z.string()),
+    gaps: z.array(z.string()),
+    unknownPrincipals: z.array(z.object({ arn: z.string(), events: z.number().int() })),
+    issues: z.array(InputIssueSchema),
+  }),
+  identities: z.array(IdentityResultSchema),
+});
+
+/** The findings document. */
+export type FindingsDocument = z.infer<typeof FindingsDocumentSchema>;
+/** One identity's result. */
+export type IdentityResult = z.infer<typeof IdentityResultSchema>;
+/** One finding. */
+export type Finding = z.infer<typeof FindingSchema>;

@@ -1,0 +1,174 @@
+/**
+ * Renders the findings document as Markdown a security team can paste into a ticket or wiki.
+ * Pure: document in, text out.
+ */
+import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+/** Orders identities most urgent first: worst finding, then most unused actions. */
+export function byUrgency(a: IdentityResult, b: IdentityResult): number {
+  const worst = (r: IdentityResult) =>
+    Math.min(...r.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)), 9);
+  return (
+    worst(a) - worst(b) ||
+    b.unusedActions.length - a.unusedActions.length ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+/** Escapes text for a Markdown table cell. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Renders the report. */
+export function renderMarkdown(doc: FindingsDocument): string {
+  const out: string[] = [];
+  const s = doc.summary;
+  const w = doc.window;
+  out.push(`# Leash rightsizing report`);
+  out.push('');
+  out.push(
+    `Account${doc.accounts.length === 1 ? '' : 's'} ${doc.accounts.join(', ') || '(none found)'} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${doc.tool.version}, IAM catalog ${doc.tool.catalogVersion}`,
+  );
+  out.push('');
+  out.push('## Summary');
+  out.push('');
+  out.push('| | |');
+  out.push('|---|---|');
+  out.push(
+    `| Identities | ${s.identities} (${Object.entries(s.byClass)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}) |`,
+  );
+  out.push(
+    `| AI identities | ${
+      Object.entries(s.byAiRole)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'none'
+    } |`,
+  );
+  out.push(
+    `| Findings | ${
+      SEVERITY_ORDER.filter((k) => s.findingsBySeverity[k])
+        .map((k) => `${s.findingsBySeverity[k]} ${k}`)
+        .join(', ') || 'none'
+    } |`,
+  );
+  out.push(`| Granted actions (sum over identities) | ${s.grantedActions} |`);
+  out.push(`| Unused, safe to remove | ${s.unusedActions} |`);
+  out.push(`| Kept because their use cannot be observed | ${s.unobservableActions} |`);
+  out.push(
+    `| Identities to rightsize / decommission | ${s.identitiesToRightsize} / ${s.identitiesToDecommission} |`,
+  );
+  out.push('');
+  if (doc.coverage.gaps.length > 0) {
+    out.push('> **What this scan could not see**');
+    for (const g of doc.coverage.gaps) out.push(`> - ${g}`);
+    out.push('');
+  }
+  const top = doc.identities.flatMap((r) =>
+    r.findings
+      .filter((f) => f.severity === 'critical' || f.severity === 'high')
+      .map((f) => ({ r, f })),
+  );
+  if (top.length > 0) {
+    out.push('## Critical and high findings');
+    out.push('');
+    out.push('| Severity | Rule | Identity | Class | Finding |');
+    out.push('|---|---|---|---|---|');
+    for (const { r, f } of top.sort(
+      (a, b) => SEVERITY_ORDER.indexOf(a.f.severity) - SEVERITY_ORDER.indexOf(b.f.severity),
+    )) {
+      out.push(
+        `| ${f.severity} | ${f.ruleId} | ${cell(r.name)} | ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''} | ${cell(f.title)} |`,
+      );
+    }
+    out.push('');
+  }
+  out.push('## Identities');
+  out.push('');
+  out.push('| Identity | Class | Used | Unused | Unobservable | Recommendation | Confidence |');
+  out.push('|---|---|---:|---:|---:|---|---|');
+  const sorted = [...doc.identities].sort(byUrgency);
+  for (const r of sorted) {
+    out.push(
+      `| ${cell(r.name)} | ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''} | ${r.usedActions.length} | ${r.unusedActions.length} | ${r.unobservableActions.length} | ${r.recommendation} | ${r.confidence} |`,
+    );
+  }
+  out.push('');
+  for (const r of sorted) {
+    if (r.findings.length === 0 && !r.recommendedPolicy) continue;
+    out.push(`### ${r.name}`);
+    out.push('');
+    out.push(
+      `\`${r.id}\` · ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''}, by rule \`${r.classifiedBy.rule}\`: ${r.classifiedBy.reason}`,
+    );
+    const people = [
+      ...r.links.owners.map((o) => `owner ${o}`),
+      ...r.links.deployedBy.map((d) => `deployed by ${d}`),
+      ...r.links.createdBy.map((d) => `created by ${d}`),
+      ...r.links.sourceIdentities.map((x) => `source identity ${x.value}`),
+    ];
+    if (people.length > 0) out.push(`\nPeople: ${people.join('; ')}`);
+    out.push('');
+    out.push(
+      `Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${r.activity.lastSeen}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} denied` : ''}.`,
+    );
+    if (r.unusedServices.length > 0)
+      out.push(
+        `Unused services: ${r.unusedServices.slice(0, 30).join(', ')}${r.unusedServices.length > 30 ? `, and ${r.unusedServices.length - 30} more` : ''}.`,
+      );
+    out.push('');
+    for (const f of r.findings) out.push(`- **${f.severity}** ${f.ruleId} ${f.title}`);
+    if (r.findings.length > 0) out.push('');
+    if (r.recommendedPolicy) {
+      const rp = r.recommendedPolicy;
+      out.push(
+        `**Recommendation (${r.recommendation}, ${r.confidence} confidence):** keep ${rp.keptActions} actions (${rp.keptUnobservable} of them only because their use cannot be observed), remove ${rp.removedActions}, in ${rp.policies.length} managed polic${rp.policies.length === 1 ? 'y' : 'ies'}.`,
+      );
+      for (const d of rp.detach) out.push(`- Detach ${d.policy}: ${d.reason}`);
+      out.push('');
+      out.push('```diff');
+      out.push(rp.diff);
+      out.push('```');
+      out.push('');
+      for (const p of rp.policies) {
+        out.push(`<details><summary>${p.name} (${p.size} characters)</summary>`);
+        out.push('');
+        out.push('```json');
+        out.push(JSON.stringify(p.document, null, 2));
+        out.push('```');
+        out.push('</details>');
+        out.push('');
+      }
+    }
+  }
+  out.push('## Coverage');
+  out.push('');
+  const c = doc.coverage;
+  out.push(
+    `Records read ${c.records.read}, in window ${c.records.inWindow}, mapped to IAM actions ${c.records.mapped}, unmapped ${c.records.unmapped}, outside the window ${c.records.outsideWindow}. Mapping rate for attributable calls: ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.`,
+  );
+  out.push('');
+  const skipped = Object.entries(c.records.skipped);
+  if (skipped.length > 0)
+    out.push(`Skipped records: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.\n`);
+  if (c.unmappedPairs.length > 0) {
+    out.push('| Unmapped eventSource | eventName | Records |');
+    out.push('|---|---|---:|');
+    for (const p of c.unmappedPairs.slice(0, 25))
+      out.push(`| ${p.eventSource} | ${p.eventName} | ${p.count} |`);
+    out.push('');
+  }
+  if (c.issues.length > 0) {
+    out.push(`### Input problems (${c.issues.length})`);
+    out.push('');
+    for (const i of c.issues.slice(0, 50))
+      out.push(`- \`${i.file}\`${i.location ? ` ${i.location}` : ''}: ${i.reason}: ${i.detail}`);
+    if (c.issues.length > 50) out.push(`- and ${c.issues.length - 50} more in findings.json`);
+    out.push('');
+  }
+  return `${out.join('\n')}\n`;
+}

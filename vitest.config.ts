@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+// Projects mirror the test pyramid in STYLE.md §7. `npm test` runs unit + cdk (+ integration once
+// it exists); `npm run test:datasets` runs the public-data suite over ../shared/datasets.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'cdk',
+          include: ['test/cdk/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'datasets',
+          include: ['test/datasets/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 300_000,
+        },
+      },
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['core/**', 'connectors/**', 'adapters/**'],
+      thresholds: {
+        'core/**': { lines: 90, branches: 85 },
+      },
+    },
+  },
+});
