@@ -14,14 +14,10 @@ import { basename, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { JsonArraySplitter } from '#core/cloudtrail/json-splitter.ts';
-import { addAuthorizationDetails, isAuthorizationDetails } from '#core/iam/authz-details.ts';
+import { addAuthorizationDetails } from '#core/iam/authz-details.ts';
 import { isCredentialReport, parseCredentialReport } from '#core/iam/credential-report.ts';
 import { type AccountInventory, emptyInventory } from '#core/iam/inventory.ts';
-import {
-  isServiceLastAccessed,
-  principalFromFileName,
-  toServiceLastAccessed,
-} from '#core/iam/last-accessed.ts';
+import { principalFromFileName, toServiceLastAccessed } from '#core/iam/last-accessed.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import type { GrantSource } from '#core/ports/grant-source.ts';
 import type { ProgressReporter } from '#core/ports/progress.ts';
@@ -227,6 +223,8 @@ function* parseWhole(text: string, file: string, issues: InputIssue[]): Iterable
   }
   if (Array.isArray(value)) {
     yield* chunk(value, file, 'item');
+  } else if (isLookupEvents(value)) {
+    yield* chunk(lookupEventRecords(value, file, issues), file, 'item');
   } else if (
     value &&
     typeof value === 'object' &&
@@ -236,6 +234,33 @@ function* parseWhole(text: string, file: string, issues: InputIssue[]): Iterable
   } else {
     yield { file, records: [value], firstIndex: 0, locationPrefix: 'item' };
   }
+}
+
+type LookupEvents = { Events: { CloudTrailEvent?: unknown }[] };
+
+/** `aws cloudtrail lookup-events` output: each event carries the record as a JSON string. */
+function isLookupEvents(value: unknown): value is LookupEvents {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as LookupEvents).Events)
+  );
+}
+
+function lookupEventRecords(value: LookupEvents, file: string, issues: InputIssue[]): unknown[] {
+  const out: unknown[] = [];
+  for (const [i, e] of value.Events.entries()) {
+    try {
+      if (typeof e?.CloudTrailEvent !== 'string') throw new Error('no CloudTrailEvent string');
+      out.push(JSON.parse(e.CloudTrailEvent));
+    } catch (err) {
+      issues.push({
+        file,
+        location: `Events[${i}]`,
+        reason: 'invalid-json',
+        detail: `event skipped: ${message(err)}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Recovers what it can from text that is not one JSON value: JSON lines, or a truncated array. */
@@ -440,6 +465,7 @@ async function classify(path: string, gzip: boolean): Promise<FileKind> {
   // Key order in these exports is fixed by the AWS CLI, so the first key decides.
   const firstKey = /^\{\s*"([^"]+)"/.exec(head)?.[1];
   if (firstKey === 'Records') return 'cloudtrail';
+  if (firstKey === 'Events' && /"CloudTrailEvent"\s*:/.test(head)) return 'cloudtrail';
   if (
     /"(UserDetailList|GroupDetailList|RoleDetailList|Policies)"\s*:/.test(head) &&
     !/"eventSource"/.test(head.slice(0, 2000))

@@ -93,12 +93,12 @@ export class JsonArraySplitter {
   /** Scans the current element; returns the index just past it, or -1 when incomplete. */
   private scanElement(): number {
     const b = this.buffer;
-    let { depth, inString, escape } = this;
+    let { depth, inString, escape: escaped } = this;
     for (let i = this.scanned; i < b.length; i++) {
       const c = b.charCodeAt(i);
       if (inString) {
-        if (escape) escape = false;
-        else if (c === BACKSLASH) escape = true;
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
         else if (c === QUOTE) inString = false;
         continue;
       }
@@ -115,7 +115,7 @@ export class JsonArraySplitter {
     }
     this.depth = depth;
     this.inString = inString;
-    this.escape = escape;
+    this.escape = escaped;
     this.scanned = b.length;
     return -1;
   }

@@ -158,6 +158,11 @@ export const ACTION_EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
   // action; StartAsyncInvoke and InvokeModelWithBidirectionalStream say the same (Bedrock API
   // reference); RetrieveAndGenerateStream requires bedrock:RetrieveAndGenerate.
   'bedrock:Converse': ['bedrock:InvokeModel'],
+  // IAM Access Analyzer's V2 finding APIs are authorized by the original actions (Access
+  // Analyzer API reference, ListFindingsV2 and GetFindingV2: "access-analyzer:ListFindings",
+  // "access-analyzer:GetFinding").
+  'access-analyzer:ListFindingsV2': ['access-analyzer:ListFindings'],
+  'access-analyzer:GetFindingV2': ['access-analyzer:GetFinding'],
   'bedrock:ConverseStream': ['bedrock:InvokeModelWithResponseStream'],
   'bedrock:StartAsyncInvoke': ['bedrock:InvokeModel'],
   'bedrock:InvokeModelWithBidirectionalStream': ['bedrock:InvokeModel'],

@@ -257,7 +257,7 @@ function buildDocument(
   const { catalog, usage, window, inventory } = input;
   const cov = usage.coverage;
   const known = new Set(analyses.map((a) => a.identity.arn));
-  const results = analyses.map((a) => serializeIdentity(a, catalog, usage.linkages, inventory));
+  const results = analyses.map((a) => serializeIdentity(a, catalog, usage.linkages));
   const root = [...usage.principals.values()].filter((p) => p.kind === 'root');
   for (const r of root) {
     known.add(r.arn);
@@ -391,7 +391,6 @@ function serializeIdentity(
   a: IdentityAnalysis,
   catalog: ActionCatalog,
   linkages: Map<string, Linkage>,
-  inventory: AccountInventory,
 ): IdentityResult {
   const { identity, grant, evidence, usage, classification, recommendation } = a;
   const q = (id: number) => catalog.actions[id]!.qualified;
@@ -471,7 +470,6 @@ function serializeIdentity(
       : null,
     findings: a.findings,
   };
-  void inventory;
 }
 
 function sourcesOf(a: IdentityAnalysis): IdentityResult['grant']['policies'] {

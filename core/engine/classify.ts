@@ -73,7 +73,7 @@ export class Classifier {
   private readonly invoke: number[];
   private readonly build: number[];
 
-  constructor(private readonly catalog: ActionCatalog) {
+  constructor(readonly catalog: ActionCatalog) {
     const ids = (names: readonly string[]) =>
       names.map((n) => catalog.idOf(n)).filter((id): id is number => id !== undefined);
     this.invoke = ids(MODEL_INVOCATION_ACTIONS);

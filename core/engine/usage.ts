@@ -153,13 +153,12 @@ export class UsageAggregator {
    * @param prefix how the position reads in a location (`Records[12]`, `line[3]`)
    */
   add(value: unknown, file: string, index: number, prefix = 'Records'): void {
-    const location = () => `${prefix}[${index}]`;
     const cov = this.coverage;
     cov.recordsRead++;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.skip({
         file,
-        location: location(),
+        location: `${prefix}[${index}]`,
         reason: 'not-an-object',
         detail: 'record is not a JSON object',
       });
@@ -171,7 +170,7 @@ export class UsageAggregator {
     if (Number.isNaN(time)) {
       this.skip({
         file,
-        location: location(),
+        location: `${prefix}[${index}]`,
         reason: 'invalid-event-time',
         detail: 'record has no parseable eventTime',
       });
@@ -184,7 +183,7 @@ export class UsageAggregator {
     if (record.userIdentity === undefined || record.userIdentity === null) {
       this.skip({
         file,
-        location: location(),
+        location: `${prefix}[${index}]`,
         reason: 'no-user-identity',
         detail: 'record has no userIdentity',
       });

@@ -23,10 +23,8 @@ export function parseCredentialReport(
   file: string,
   issues: InputIssue[],
 ): CredentialReportRow[] {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '');
+  // Keep blank lines in the list so that reported line numbers match the file.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = (lines[0] ?? '').split(',');
   const missing = REQUIRED.filter((c) => !header.includes(c));
   if (missing.length > 0) {
@@ -39,6 +37,7 @@ export function parseCredentialReport(
   }
   const rows: CredentialReportRow[] = [];
   for (let i = 1; i < lines.length; i++) {
+    if (lines[i]!.trim() === '') continue;
     // The report never quotes: user names and ARNs cannot contain commas.
     const cells = lines[i]!.split(',');
     if (cells.length !== header.length) {

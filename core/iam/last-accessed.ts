@@ -17,7 +17,7 @@ export function isServiceLastAccessed(value: unknown): boolean {
 
 /** Finds an IAM principal ARN in a file name such as `arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx.json`. */
 export function principalFromFileName(fileName: string): string | undefined {
-  const base = fileName.replace(/\.json$/i, '');
+  const base = fileName.replace(/\.json(\.gz)?$/i, '');
   let decoded: string;
   try {
     decoded = decodeURIComponent(base);

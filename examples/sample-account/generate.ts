@@ -201,7 +201,8 @@ const HAIKU35 = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const TITAN_EMBED = 'amazon.titan-embed-text-v2:0';
 const NOVA_PRO = 'amazon.nova-pro-v1:0';
 const NOVA_LITE = 'amazon.nova-lite-v1:0';
-const fm = (region: string, model: string) => `arn:aws:bedrock:${region}::foundation-model/${model}`;
+const fm = (region: string, model: string) =>
+  `arn:aws:bedrock:${region}::foundation-model/${model}`;
 const profile = (model: string) =>
   `arn:aws:bedrock:${HOME}:${ACCOUNT}:inference-profile/us.${model}`;
 
@@ -489,7 +490,11 @@ const TICKETS_V2_DOC = policyDoc(
 );
 const LEGACY_S3_DOC = policyDoc(allowAll('s3:*', '*'));
 const AGENT_FM_POLICY_DOC = policyDoc(
-  allowAll('bedrock:InvokeModel', fm(HOME, HAIKU35), 'AmazonBedrockAgentBedrockFoundationModelPolicyProd'),
+  allowAll(
+    'bedrock:InvokeModel',
+    fm(HOME, HAIKU35),
+    'AmazonBedrockAgentBedrockFoundationModelPolicyProd',
+  ),
 );
 
 const SUPPORT_AGENT_INLINE = policyDoc(
@@ -518,7 +523,11 @@ const SUPPORT_AGENT_INLINE = policyDoc(
   allowAll('sqs:*', '*', 'EscalationQueue'),
 );
 const AGENT_KB_INLINE = policyDoc(
-  allowAll('bedrock:Retrieve', `arn:aws:bedrock:${HOME}:${ACCOUNT}:knowledge-base/${KB_ID}`, 'QueryHrPolicies'),
+  allowAll(
+    'bedrock:Retrieve',
+    `arn:aws:bedrock:${HOME}:${ACCOUNT}:knowledge-base/${KB_ID}`,
+    'QueryHrPolicies',
+  ),
   allowAll(
     'lambda:InvokeFunction',
     `arn:aws:lambda:${HOME}:${ACCOUNT}:function:hr-helpdesk-actions`,
@@ -641,7 +650,13 @@ const OPERATOR_INLINE = policyDoc(
     'Observe',
   ),
   allowAll(
-    ['ec2:RebootInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ssm:StartSession', 'ssm:SendCommand'],
+    [
+      'ec2:RebootInstances',
+      'ec2:StartInstances',
+      'ec2:StopInstances',
+      'ssm:StartSession',
+      'ssm:SendCommand',
+    ],
     '*',
     'Operate',
   ),
@@ -719,12 +734,54 @@ const awsManaged = (
 });
 
 const MANAGED_POLICIES: ManagedPolicyDef[] = [
-  awsManaged('AdministratorAccess', '/', '2015-02-06T18:39:46Z', '2015-02-06T18:39:46Z', 'v1', ADMIN_DOC),
-  awsManaged('ReadOnlyAccess', '/', '2015-02-06T18:39:48Z', '2026-09-18T17:02:31Z', 'v128', READ_ONLY_DOC),
-  awsManaged('PowerUserAccess', '/', '2015-02-06T18:39:47Z', '2023-07-06T22:04:00Z', 'v5', POWER_USER_DOC),
-  awsManaged('AmazonBedrockFullAccess', '/', '2023-12-12T19:45:22Z', '2025-09-09T16:11:04Z', 'v6', BEDROCK_FULL_DOC),
-  awsManaged('AWSLambdaBasicExecutionRole', '/service-role/', '2015-04-09T15:03:43Z', '2015-04-09T15:03:43Z', 'v1', LAMBDA_BASIC_DOC),
-  awsManaged('AWSGlueServiceRole', '/service-role/', '2017-08-14T13:37:39Z', '2025-02-26T19:20:13Z', 'v8', GLUE_SERVICE_DOC),
+  awsManaged(
+    'AdministratorAccess',
+    '/',
+    '2015-02-06T18:39:46Z',
+    '2015-02-06T18:39:46Z',
+    'v1',
+    ADMIN_DOC,
+  ),
+  awsManaged(
+    'ReadOnlyAccess',
+    '/',
+    '2015-02-06T18:39:48Z',
+    '2026-09-18T17:02:31Z',
+    'v128',
+    READ_ONLY_DOC,
+  ),
+  awsManaged(
+    'PowerUserAccess',
+    '/',
+    '2015-02-06T18:39:47Z',
+    '2023-07-06T22:04:00Z',
+    'v5',
+    POWER_USER_DOC,
+  ),
+  awsManaged(
+    'AmazonBedrockFullAccess',
+    '/',
+    '2023-12-12T19:45:22Z',
+    '2025-09-09T16:11:04Z',
+    'v6',
+    BEDROCK_FULL_DOC,
+  ),
+  awsManaged(
+    'AWSLambdaBasicExecutionRole',
+    '/service-role/',
+    '2015-04-09T15:03:43Z',
+    '2015-04-09T15:03:43Z',
+    'v1',
+    LAMBDA_BASIC_DOC,
+  ),
+  awsManaged(
+    'AWSGlueServiceRole',
+    '/service-role/',
+    '2017-08-14T13:37:39Z',
+    '2025-02-26T19:20:13Z',
+    'v8',
+    GLUE_SERVICE_DOC,
+  ),
   awsManaged(
     'AWSSupportServiceRolePolicy',
     '/aws-service-role/',
@@ -886,7 +943,12 @@ const USERS: UserDef[] = [
 ];
 
 const GROUPS: GroupDef[] = [
-  { name: 'Admins', created: '2022-03-14T14:58:02Z', attached: ['AdministratorAccess'], inline: [] },
+  {
+    name: 'Admins',
+    created: '2022-03-14T14:58:02Z',
+    attached: ['AdministratorAccess'],
+    inline: [],
+  },
   { name: 'Auditors', created: '2024-09-02T13:37:26Z', attached: ['ReadOnlyAccess'], inline: [] },
   {
     name: 'Developers',
@@ -922,7 +984,7 @@ const ROLES: RoleDef[] = [
     attached: ['AWSSupportServiceRolePolicy'],
     inline: [],
     tags: {},
-    lastUsedBeforeTrail: { date: '2026-07-19T11:26:00Z', region: HOME },
+    // Never used: GetAccountAuthorizationDetails returns an empty RoleLastUsed.
   },
   {
     name: AGENT_ROLE_NAME,
@@ -1177,7 +1239,8 @@ class Trail {
       r.vpcEndpointAccountId = ACCOUNT;
     }
     r.eventCategory = spec.data ? 'Data' : 'Management';
-    const host = spec.host === undefined ? defaultHost(spec.src, spec.name, region, params) : spec.host;
+    const host =
+      spec.host === undefined ? defaultHost(spec.src, spec.name, region, params) : spec.host;
     if (host && !who.viaService && r.eventType !== 'AwsServiceEvent') {
       r.tlsDetails = {
         tlsVersion: 'TLSv1.3',
@@ -1217,7 +1280,10 @@ function userWho(
   };
   if (o.console) {
     identity.sessionContext = {
-      attributes: { creationDate: ctTime(o.console.created), mfaAuthenticated: String(o.console.mfa) },
+      attributes: {
+        creationDate: ctTime(o.console.created),
+        mfaAuthenticated: String(o.console.mfa),
+      },
     };
   }
   return { identity, ip: o.ip, ua: o.ua, console: Boolean(o.console) };
@@ -1425,15 +1491,25 @@ const OPS = {
     ],
     startTime: 1_700_000_000,
     endTime: 1_700_003_600,
-    queryString: 'fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 50',
+    queryString:
+      'fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 50',
   })),
   lambdaListFunctions: op('lambda', 'ListFunctions20150331', true, () => null),
   lambdaGetFunction: op('lambda', 'GetFunction20150331v2', true, (rng) => ({
-    functionName: rng.pick(['support-agent-handler', 'support-agent-escalation', 'agent-prototype']),
+    functionName: rng.pick([
+      'support-agent-handler',
+      'support-agent-escalation',
+      'agent-prototype',
+    ]),
   })),
-  lambdaGetFunctionConfiguration: op('lambda', 'GetFunctionConfiguration20150331v2', true, (rng) => ({
-    functionName: rng.pick(['support-agent-handler', 'support-agent-escalation']),
-  })),
+  lambdaGetFunctionConfiguration: op(
+    'lambda',
+    'GetFunctionConfiguration20150331v2',
+    true,
+    (rng) => ({
+      functionName: rng.pick(['support-agent-handler', 'support-agent-escalation']),
+    }),
+  ),
   cfnDescribeStacks: op('cloudformation', 'DescribeStacks', true, (rng) => ({
     stackName: rng.pick(['support-agent-prod', 'invoice-extractor-prod', 'shared-network']),
   })),
@@ -1482,7 +1558,10 @@ const OPS = {
     cluster: 'prod',
     services: ['support-web', 'ticket-sync'],
   })),
-  ecsListTasks: op('ecs', 'ListTasks', true, () => ({ cluster: 'prod', serviceName: 'support-web' })),
+  ecsListTasks: op('ecs', 'ListTasks', true, () => ({
+    cluster: 'prod',
+    serviceName: 'support-web',
+  })),
   stsGetCallerIdentity: op('sts', 'GetCallerIdentity', true, () => null),
 };
 
@@ -1589,7 +1668,13 @@ const SSO_OPS: Op[] = [
 /** Emits one read or write from a pool entry. */
 function emitOp(trail: Trail, rng: Rng, t: number, who: Who, o: Op, region = HOME): void {
   const caller = who.cliOs ? { ...who, ua: cliUa(cliCommand(o), who.cliOs) } : who;
-  trail.emit(t, caller, { src: o.src, name: o.name, ro: o.ro, region, params: o.params?.(rng, region) ?? null });
+  trail.emit(t, caller, {
+    src: o.src,
+    name: o.name,
+    ro: o.ro,
+    region,
+    params: o.params?.(rng, region) ?? null,
+  });
 }
 
 /**
@@ -1599,7 +1684,15 @@ function emitOp(trail: Trail, rng: Rng, t: number, who: Who, o: Op, region = HOM
 function bursts(
   trail: Trail,
   rng: Rng,
-  o: { start: number; end: number; who: Who; pool: Op[]; gap: [number, number]; size: [number, number]; region?: string },
+  o: {
+    start: number;
+    end: number;
+    who: Who;
+    pool: Op[];
+    gap: [number, number];
+    size: [number, number];
+    region?: string;
+  },
 ): void {
   let t = o.start + rng.minutes(1, 8);
   while (t < o.end) {
@@ -1613,7 +1706,12 @@ function bursts(
   }
 }
 
-const deniedMessage = (callerArn: string, action: string, resource: string | null, explicit = false) =>
+const deniedMessage = (
+  callerArn: string,
+  action: string,
+  resource: string | null,
+  explicit = false,
+) =>
   `User: ${callerArn} is not authorized to perform: ${action}${resource ? ` on resource: ${resource}` : ''} ${
     explicit
       ? 'with an explicit deny in an identity-based policy'
@@ -1676,7 +1774,12 @@ function humanAssumeRole(
     src: 'sts.amazonaws.com',
     name: 'AssumeRole',
     ro: true,
-    params: { roleArn: roleArn(target), roleSessionName: session, durationSeconds: 3600, sourceIdentity },
+    params: {
+      roleArn: roleArn(target),
+      roleSessionName: session,
+      durationSeconds: 3600,
+      sourceIdentity,
+    },
     resp: {
       credentials: { accessKeyId: key, expiration: stsExpiry(t + HOUR) },
       assumedRoleUser: { assumedRoleId: `${roleId(target)}:${session}`, arn },
@@ -1684,7 +1787,10 @@ function humanAssumeRole(
     },
     resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(target) }],
   });
-  return { ...roleWho(target, session, t, { ip: caller.ip, ua, key, sourceIdentity }), cliOs: 'macos#25.1.0' };
+  return {
+    ...roleWho(target, session, t, { ip: caller.ip, ua, key, sourceIdentity }),
+    cliOs: 'macos#25.1.0',
+  };
 }
 
 // --- Lambda-hosted agents ----------------------------------------------------------------------
@@ -1733,7 +1839,10 @@ class LambdaEnv {
       params: { roleArn: roleArn(this.r), roleSessionName: this.functionName },
       resp: {
         credentials: { accessKeyId: key, expiration: stsExpiry(tAssume + 12 * HOUR) },
-        assumedRoleUser: { assumedRoleId: `${roleId(this.r)}:${this.functionName}`, arn: sessionArn },
+        assumedRoleUser: {
+          assumedRoleId: `${roleId(this.r)}:${this.functionName}`,
+          arn: sessionArn,
+        },
       },
       resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(this.r) }],
       sharedEventId: true,
@@ -1754,7 +1863,10 @@ class LambdaEnv {
         name: 'CreateLogGroup',
         ro: false,
         params: { logGroupName },
-        err: { code: 'ResourceAlreadyExistsException', message: 'The specified log group already exists' },
+        err: {
+          code: 'ResourceAlreadyExistsException',
+          message: 'The specified log group already exists',
+        },
       });
     }
     this.trail.emit(tAssume + 300, worker, {
@@ -1781,16 +1893,23 @@ function bedrockCall(
   denied?: { callerArn: string; resource: string },
 ): void {
   const viaProfile = modelId.startsWith('us.');
-  const action = /Stream/.test(name) ? 'bedrock:InvokeModelWithResponseStream' : 'bedrock:InvokeModel';
+  const action = /Stream/.test(name)
+    ? 'bedrock:InvokeModelWithResponseStream'
+    : 'bedrock:InvokeModel';
   trail.emit(t, who, {
     src: 'bedrock.amazonaws.com',
     name,
     ro: true,
     region,
     params: { modelId },
-    extra: viaProfile ? { inferenceRegion: rng.pick(['us-east-1', 'us-east-2', 'us-west-2']) } : undefined,
+    extra: viaProfile
+      ? { inferenceRegion: rng.pick(['us-east-1', 'us-east-2', 'us-west-2']) }
+      : undefined,
     err: denied
-      ? { code: 'AccessDeniedException', message: deniedMessage(denied.callerArn, action, denied.resource) }
+      ? {
+          code: 'AccessDeniedException',
+          message: deniedMessage(denied.callerArn, action, denied.resource),
+        }
       : undefined,
   });
 }
@@ -1806,23 +1925,50 @@ function supportAgent(trail: Trail): void {
   const secretArn = (name: string, suffix: string) =>
     `arn:aws:secretsmanager:${HOME}:${ACCOUNT}:secret:${name}-${suffix}`;
   const handler = new LambdaEnv(trail, rng, 'support-agent-handler', r, nodeLambdaUa, (t, who) => {
-    trail.emit(t - 80, { ...who, ua: nodeLambdaUa('secrets-manager') }, {
-      src: 'secretsmanager.amazonaws.com',
-      name: 'GetSecretValue',
-      ro: true,
-      params: { secretId: PROD_SECRET },
-      resources: [{ accountId: ACCOUNT, type: 'AWS::SecretsManager::Secret', ARN: secretArn(PROD_SECRET, 'Ab12Cd') }],
-    });
+    trail.emit(
+      t - 80,
+      { ...who, ua: nodeLambdaUa('secrets-manager') },
+      {
+        src: 'secretsmanager.amazonaws.com',
+        name: 'GetSecretValue',
+        ro: true,
+        params: { secretId: PROD_SECRET },
+        resources: [
+          {
+            accountId: ACCOUNT,
+            type: 'AWS::SecretsManager::Secret',
+            ARN: secretArn(PROD_SECRET, 'Ab12Cd'),
+          },
+        ],
+      },
+    );
   });
-  const escalation = new LambdaEnv(trail, rng, 'support-agent-escalation', r, nodeLambdaUa, (t, who) => {
-    trail.emit(t - 80, { ...who, ua: nodeLambdaUa('secrets-manager') }, {
-      src: 'secretsmanager.amazonaws.com',
-      name: 'GetSecretValue',
-      ro: true,
-      params: { secretId: PAGER_SECRET },
-      resources: [{ accountId: ACCOUNT, type: 'AWS::SecretsManager::Secret', ARN: secretArn(PAGER_SECRET, 'Pq93Xz') }],
-    });
-  });
+  const escalation = new LambdaEnv(
+    trail,
+    rng,
+    'support-agent-escalation',
+    r,
+    nodeLambdaUa,
+    (t, who) => {
+      trail.emit(
+        t - 80,
+        { ...who, ua: nodeLambdaUa('secrets-manager') },
+        {
+          src: 'secretsmanager.amazonaws.com',
+          name: 'GetSecretValue',
+          ro: true,
+          params: { secretId: PAGER_SECRET },
+          resources: [
+            {
+              accountId: ACCOUNT,
+              type: 'AWS::SecretsManager::Secret',
+              ARN: secretArn(PAGER_SECRET, 'Pq93Xz'),
+            },
+          ],
+        },
+      );
+    },
+  );
   const escalationLive = at('2026-10-20T17:30:00Z');
   // A deploy switched escalations to Opus, which the role may not invoke; reverted next morning.
   const opusFrom = at('2026-11-10T15:24:00Z');
@@ -1834,9 +1980,10 @@ function supportAgent(trail: Trail): void {
       const base = h >= 13 ? 4.5 : h < 4 ? 2 : 1.1;
       const n = rng.count(base * (day.weekend ? 0.4 : 1));
       const hourStart = day.start + h * HOUR;
-      const starts = Array.from({ length: n }, () => hourStart + rng.int(3 * MINUTE, 54 * MINUTE)).sort(
-        (a, b) => a - b,
-      );
+      const starts = Array.from(
+        { length: n },
+        () => hourStart + rng.int(3 * MINUTE, 54 * MINUTE),
+      ).sort((a, b) => a - b);
       for (const t0 of starts) {
         const inv = handler.invoke(t0);
         const who = inv.who('bedrock-runtime');
@@ -1865,7 +2012,9 @@ function supportAgent(trail: Trail): void {
               opus ? `us.${OPUS}` : `us.${SONNET}`,
               rng,
               HOME,
-              opus ? { callerArn: sessionArn('support-agent-escalation'), resource: profile(OPUS) } : undefined,
+              opus
+                ? { callerArn: sessionArn('support-agent-escalation'), resource: profile(OPUS) }
+                : undefined,
             );
             tr += rng.int(800, 3000);
           }
@@ -1903,7 +2052,12 @@ function bedrockAgent(trail: Trail): void {
         sharedEventId: true,
         host: null,
       });
-      const who = roleWho(r, session, tAssume, { ip: '', ua: '', key, invokedBy: 'bedrock.amazonaws.com' });
+      const who = roleWho(r, session, tAssume, {
+        ip: '',
+        ua: '',
+        key,
+        invokedBy: 'bedrock.amazonaws.com',
+      });
       for (let i = 0; i < n; i++) {
         let t = tAssume + rng.minutes(1, 50);
         for (let k = rng.int(2, 4); k > 0; k--) {
@@ -1919,10 +2073,22 @@ function bedrockAgent(trail: Trail): void {
 function prototypeAgent(trail: Trail): void {
   const rng = new Rng('actor:prototype-agent');
   const r = role('prototype-agent');
-  const env = new LambdaEnv(trail, rng, 'agent-prototype', r, () => pyLambdaUa(), (t, who) => {
-    trail.emit(t - 120, who, { src: 'sts.amazonaws.com', name: 'GetCallerIdentity', ro: true });
-    trail.emit(t - 60, who, { src: 'ec2.amazonaws.com', name: 'DescribeRegions', ro: true, params: { regionSet: {} } });
-  });
+  const env = new LambdaEnv(
+    trail,
+    rng,
+    'agent-prototype',
+    r,
+    () => pyLambdaUa(),
+    (t, who) => {
+      trail.emit(t - 120, who, { src: 'sts.amazonaws.com', name: 'GetCallerIdentity', ro: true });
+      trail.emit(t - 60, who, {
+        src: 'ec2.amazonaws.com',
+        name: 'DescribeRegions',
+        ro: true,
+        params: { regionSet: {} },
+      });
+    },
+  );
   const abandoned = at('2026-11-13T00:00:00Z');
   for (const day of WINDOW_DAYS) {
     if (day.weekend || day.start >= abandoned) continue;
@@ -1966,7 +2132,12 @@ function invoiceExtractor(trail: Trail): void {
         name: 'AnalyzeDocument',
         ro: true,
         params: {
-          document: { s3Object: { bucket: INVOICES_BUCKET, name: `inbox/2026/11/INV-${rng.int(40000, 49999)}.pdf` } },
+          document: {
+            s3Object: {
+              bucket: INVOICES_BUCKET,
+              name: `inbox/2026/11/INV-${rng.int(40000, 49999)}.pdf`,
+            },
+          },
           featureTypes: ['TABLES', 'FORMS'],
         },
       });
@@ -2011,7 +2182,12 @@ function dataPipeline(trail: Trail): void {
     const who = roleWho(r, taskId, start, { ip, ua, key });
     const s3who = { ...who, vpce };
     let t = start + rng.int(20, 40) * SECOND;
-    trail.emit(t, who, { src: 'glue.amazonaws.com', name: 'GetDatabase', ro: true, params: { name: 'analytics' } });
+    trail.emit(t, who, {
+      src: 'glue.amazonaws.com',
+      name: 'GetDatabase',
+      ro: true,
+      params: { name: 'analytics' },
+    });
     t += rng.int(300, 900);
     trail.emit(t, who, {
       src: 'glue.amazonaws.com',
@@ -2036,7 +2212,9 @@ function dataPipeline(trail: Trail): void {
           prefix: `raw/events/dt=${dt}/`,
           ...(p > 0 ? { 'continuation-token': rng.chars(B64, 24) } : {}),
         },
-        resources: [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${DATA_BUCKET}` }],
+        resources: [
+          { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${DATA_BUCKET}` },
+        ],
       });
     }
     let written = 0;
@@ -2070,7 +2248,11 @@ function dataPipeline(trail: Trail): void {
       src: 'glue.amazonaws.com',
       name: 'BatchCreatePartition',
       ro: false,
-      params: { databaseName: 'analytics', tableName: 'events_curated', partitionInputList: [{ values: [dt] }] },
+      params: {
+        databaseName: 'analytics',
+        tableName: 'events_curated',
+        partitionInputList: [{ values: [dt] }],
+      },
     });
     // Athena rollup: the query reads curated objects with the role's credentials (invokedBy).
     t += rng.int(1, 4) * SECOND;
@@ -2198,7 +2380,10 @@ function ciDeploy(trail: Trail): void {
           provider: OIDC_PROVIDER,
           audience: 'sts.amazonaws.com',
         },
-        extra: { identityProviderConnectionVerificationMethod: 'IAMTrustStore', RoleSessionName: session },
+        extra: {
+          identityProviderConnectionVerificationMethod: 'IAMTrustStore',
+          RoleSessionName: session,
+        },
         resources: [{ accountId: ACCOUNT, type: 'AWS::IAM::Role', ARN: roleArn(r) }],
       },
     );
@@ -2216,8 +2401,20 @@ function ciDeploy(trail: Trail): void {
         src: 'lambda.amazonaws.com',
         name: 'UpdateFunctionCode20150331v2',
         ro: false,
-        params: { functionName: 'agent-prototype', s3Bucket: ARTIFACTS_BUCKET, s3Key: `agent-prototype/${rng.hex(40)}.zip`, publish: false, dryRun: false },
-        resp: { functionName: 'agent-prototype', functionArn: fnArn('agent-prototype'), runtime: 'python3.13', role: roleArn(role('prototype-agent')), lastUpdateStatus: 'InProgress' },
+        params: {
+          functionName: 'agent-prototype',
+          s3Bucket: ARTIFACTS_BUCKET,
+          s3Key: `agent-prototype/${rng.hex(40)}.zip`,
+          publish: false,
+          dryRun: false,
+        },
+        resp: {
+          functionName: 'agent-prototype',
+          functionArn: fnArn('agent-prototype'),
+          runtime: 'python3.13',
+          role: roleArn(role('prototype-agent')),
+          lastUpdateStatus: 'InProgress',
+        },
       });
       for (let i = rng.int(1, 3); i > 0; i--) {
         t += rng.int(3, 6) * SECOND;
@@ -2266,7 +2463,8 @@ function ciDeploy(trail: Trail): void {
     }
 
     // CloudFormation deploy of a stack.
-    const stackName = run.repo === 'invoice-extractor' ? 'invoice-extractor-prod' : 'support-agent-prod';
+    const stackName =
+      run.repo === 'invoice-extractor' ? 'invoice-extractor-prod' : 'support-agent-prod';
     const stackId = `arn:aws:cloudformation:${HOME}:${ACCOUNT}:stack/${stackName}/${rng.uuid()}`;
     const changeSetName = `deploy-${rng.hex(7)}`;
     const cfn = ci('cloudformation.deploy');
@@ -2301,7 +2499,10 @@ function ciDeploy(trail: Trail): void {
         templateURL: `https://s3.${HOME}.amazonaws.com/${ARTIFACTS_BUCKET}/${stackName}/${rng.hex(32)}.template`,
         capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
       },
-      resp: { id: `arn:aws:cloudformation:${HOME}:${ACCOUNT}:changeSet/${changeSetName}/${rng.uuid()}`, stackId },
+      resp: {
+        id: `arn:aws:cloudformation:${HOME}:${ACCOUNT}:changeSet/${changeSetName}/${rng.uuid()}`,
+        stackId,
+      },
     });
     for (let i = rng.int(2, 4); i > 0; i--) {
       t += 5 * SECOND + rng.int(0, 800);
@@ -2323,7 +2524,12 @@ function ciDeploy(trail: Trail): void {
     const onBehalf = viaService(cfn, 'cloudformation.amazonaws.com');
     let tc = t + rng.int(3, 8) * SECOND;
     const fnRole = run.repo === 'invoice-extractor' ? invoiceRole : supportRole;
-    trail.emit(tc, onBehalf, { src: 'iam.amazonaws.com', name: 'GetRole', ro: true, params: { roleName: fnRole.name } });
+    trail.emit(tc, onBehalf, {
+      src: 'iam.amazonaws.com',
+      name: 'GetRole',
+      ro: true,
+      params: { roleName: fnRole.name },
+    });
     const functions =
       run.repo === 'invoice-extractor'
         ? ['invoice-extractor']
@@ -2384,8 +2590,19 @@ function ciDeploy(trail: Trail): void {
         src: 'lambda.amazonaws.com',
         name: 'UpdateFunctionCode20150331v2',
         ro: false,
-        params: { functionName: fn, s3Bucket: ARTIFACTS_BUCKET, s3Key: `${run.repo}/${rng.hex(40)}.zip`, publish: false, dryRun: false },
-        resp: { functionName: fn, functionArn: fnArn(fn), role: roleArn(fnRole), lastUpdateStatus: 'InProgress' },
+        params: {
+          functionName: fn,
+          s3Bucket: ARTIFACTS_BUCKET,
+          s3Key: `${run.repo}/${rng.hex(40)}.zip`,
+          publish: false,
+          dryRun: false,
+        },
+        resp: {
+          functionName: fn,
+          functionArn: fnArn(fn),
+          role: roleArn(fnRole),
+          lastUpdateStatus: 'InProgress',
+        },
       });
       const modelSwitch = run.t === specials[3] || run.t === specials[4];
       if (fn === 'support-agent-escalation' && (modelSwitch || rng.chance(0.2))) {
@@ -2394,8 +2611,19 @@ function ciDeploy(trail: Trail): void {
           src: 'lambda.amazonaws.com',
           name: 'UpdateFunctionConfiguration20150331v2',
           ro: false,
-          params: { functionName: fn, role: roleArn(fnRole), timeout: 60, memorySize: 512, environment: {} },
-          resp: { functionName: fn, functionArn: fnArn(fn), role: roleArn(fnRole), lastUpdateStatus: 'InProgress' },
+          params: {
+            functionName: fn,
+            role: roleArn(fnRole),
+            timeout: 60,
+            memorySize: 512,
+            environment: {},
+          },
+          resp: {
+            functionName: fn,
+            functionArn: fnArn(fn),
+            role: roleArn(fnRole),
+            lastUpdateStatus: 'InProgress',
+          },
         });
       }
       for (let i = rng.int(1, 2); i > 0; i--) {
@@ -2413,7 +2641,11 @@ function ciDeploy(trail: Trail): void {
         name: 'PublishVersion20150331',
         ro: false,
         params: { functionName: fn },
-        resp: { functionName: fn, functionArn: `${fnArn(fn)}:${rng.int(20, 90)}`, version: String(rng.int(20, 90)) },
+        resp: {
+          functionName: fn,
+          functionArn: `${fnArn(fn)}:${rng.int(20, 90)}`,
+          version: String(rng.int(20, 90)),
+        },
       });
     }
     for (let i = rng.int(3, 6); i > 0; i--) {
@@ -2440,7 +2672,12 @@ function alice(trail: Trail): void {
     const end = day.start + rng.minutes(21 * 60, 22 * 60 + 45);
     consoleLogin(trail, start, u, ip, BROWSER_MAC, true);
     const consoleKey = sessionKey(rng);
-    const cons = userWho(u, { key: consoleKey, ip, ua: BROWSER_MAC, console: { created: start, mfa: true } });
+    const cons = userWho(u, {
+      key: consoleKey,
+      ip,
+      ua: BROWSER_MAC,
+      console: { created: start, mfa: true },
+    });
     bursts(trail, rng, { start, end, who: cons, pool: ALICE_CONSOLE, gap: [30, 90], size: [2, 5] });
     if (rng.chance(0.25)) {
       // A quick look at the DR region.
@@ -2473,16 +2710,27 @@ function alice(trail: Trail): void {
         'alice@example.com',
         cliUa('ec2.describe-instances'),
       );
-      bursts(trail, rng, { start: t, end: t + rng.minutes(10, 40), who: opSession, pool: OPERATOR_OPS, gap: [3, 8], size: [2, 4] });
+      bursts(trail, rng, {
+        start: t,
+        end: t + rng.minutes(10, 40),
+        who: opSession,
+        pool: OPERATOR_OPS,
+        gap: [3, 8],
+        size: [2, 4],
+      });
       if (rng.chance(0.15)) {
         const instanceId = rng.pick(INSTANCES);
-        trail.emit(t + 45 * MINUTE, { ...opSession, ua: cliUa('ec2.reboot-instances') }, {
-          src: 'ec2.amazonaws.com',
-          name: 'RebootInstances',
-          ro: false,
-          params: { instancesSet: { items: [{ instanceId }] } },
-          resp: { requestId: rng.uuid(), _return: true },
-        });
+        trail.emit(
+          t + 45 * MINUTE,
+          { ...opSession, ua: cliUa('ec2.reboot-instances') },
+          {
+            src: 'ec2.amazonaws.com',
+            name: 'RebootInstances',
+            ro: false,
+            params: { instancesSet: { items: [{ instanceId }] } },
+            resp: { requestId: rng.uuid(), _return: true },
+          },
+        );
       }
     }
   }
@@ -2553,13 +2801,20 @@ function aliceSpecials(trail: Trail, rng: Rng, u: UserDef): void {
     src: 'iam.amazonaws.com',
     name: 'AttachRolePolicy',
     ro: false,
-    params: { roleName: inv.name, policyArn: policyArn(policyByName('AWSLambdaBasicExecutionRole')) },
+    params: {
+      roleName: inv.name,
+      policyArn: policyArn(policyByName('AWSLambdaBasicExecutionRole')),
+    },
   });
   trail.emit(tRole + 3 * MINUTE + 12 * SECOND, cons2, {
     src: 'iam.amazonaws.com',
     name: 'PutRolePolicy',
     ro: false,
-    params: { roleName: inv.name, policyName: 'invoice-extractor', policyDocument: JSON.stringify(INVOICE_INLINE) },
+    params: {
+      roleName: inv.name,
+      policyName: 'invoice-extractor',
+      policyDocument: JSON.stringify(INVOICE_INLINE),
+    },
   });
 }
 
@@ -2595,19 +2850,29 @@ function bob(trail: Trail): void {
         src: 'iam.amazonaws.com',
         name: 'ListRoles',
         ro: true,
-        err: { code: 'AccessDenied', message: deniedMessage(userArn(u), 'iam:ListRoles', `arn:aws:iam::${ACCOUNT}:role/`) },
+        err: {
+          code: 'AccessDenied',
+          message: deniedMessage(userArn(u), 'iam:ListRoles', `arn:aws:iam::${ACCOUNT}:role/`),
+        },
       });
       trail.emit(t + 2 * SECOND, cons, {
         src: 'iam.amazonaws.com',
         name: 'ListPolicies',
         ro: true,
         params: { scope: 'Local', onlyAttached: false },
-        err: { code: 'AccessDenied', message: deniedMessage(userArn(u), 'iam:ListPolicies', `arn:aws:iam::${ACCOUNT}:policy/`) },
+        err: {
+          code: 'AccessDenied',
+          message: deniedMessage(userArn(u), 'iam:ListPolicies', `arn:aws:iam::${ACCOUNT}:policy/`),
+        },
       });
     }
     if (secretDays.has(day.index)) {
       const t = start + rng.minutes(60, 240);
-      const who = userWho(u, { key: USER_KEYS.bob!, ip, ua: cliUa('secretsmanager.get-secret-value') });
+      const who = userWho(u, {
+        key: USER_KEYS.bob!,
+        ip,
+        ua: cliUa('secretsmanager.get-secret-value'),
+      });
       trail.emit(t, who, {
         src: 'secretsmanager.amazonaws.com',
         name: 'GetSecretValue',
@@ -2622,8 +2887,24 @@ function bob(trail: Trail): void {
     if (operatorDays.has(day.index)) {
       const t = start + rng.minutes(60, 240);
       const caller = userWho(u, { key: USER_KEYS.bob!, ip, ua: cliUa('sts.assume-role') });
-      const s = humanAssumeRole(trail, rng, t, caller, operator, 'bob', 'bob@example.com', cliUa('logs.start-query'));
-      bursts(trail, rng, { start: t, end: t + rng.minutes(10, 25), who: s, pool: OPERATOR_OPS, gap: [3, 6], size: [2, 4] });
+      const s = humanAssumeRole(
+        trail,
+        rng,
+        t,
+        caller,
+        operator,
+        'bob',
+        'bob@example.com',
+        cliUa('logs.start-query'),
+      );
+      bursts(trail, rng, {
+        start: t,
+        end: t + rng.minutes(10, 25),
+        who: s,
+        pool: OPERATOR_OPS,
+        gap: [3, 6],
+        size: [2, 4],
+      });
     }
   }
 }
@@ -2641,7 +2922,12 @@ function carol(trail: Trail): void {
       start += 50 * SECOND;
     }
     consoleLogin(trail, start, u, ip, BROWSER_MAC, false);
-    const cons = userWho(u, { key: sessionKey(rng), ip, ua: BROWSER_MAC, console: { created: start, mfa: false } });
+    const cons = userWho(u, {
+      key: sessionKey(rng),
+      ip,
+      ua: BROWSER_MAC,
+      console: { created: start, mfa: false },
+    });
     const end = start + rng.minutes(150, 300);
     bursts(trail, rng, { start, end, who: cons, pool: CAROL_CONSOLE, gap: [8, 25], size: [2, 5] });
     if (day.ymd === '2026-10-29') {
@@ -2722,7 +3008,12 @@ function dave(trail: Trail): void {
       // Monday: the Bedrock console playground, password only.
       const t = day.start + rng.minutes(15 * 60, 17 * 60);
       consoleLogin(trail, t, u, ip, BROWSER_MAC, false);
-      const cons = userWho(u, { key: sessionKey(rng), ip, ua: BROWSER_MAC, console: { created: t, mfa: false } });
+      const cons = userWho(u, {
+        key: sessionKey(rng),
+        ip,
+        ua: BROWSER_MAC,
+        console: { created: t, mfa: false },
+      });
       emitOp(trail, rng, t + 40 * SECOND, cons, OPS.bedrockListFoundationModels);
       emitOp(trail, rng, t + 55 * SECOND, cons, OPS.bedrockListInferenceProfiles);
       let tc = t + 2 * MINUTE;
@@ -2738,7 +3029,10 @@ function dave(trail: Trail): void {
         name: 'ListBuckets',
         ro: true,
         params: { Host: `s3.${HOME}.amazonaws.com` },
-        err: { code: 'AccessDenied', message: deniedMessage(userArn(u), 's3:ListAllMyBuckets', null) },
+        err: {
+          code: 'AccessDenied',
+          message: deniedMessage(userArn(u), 's3:ListAllMyBuckets', null),
+        },
       });
     }
     if (rng.chance(0.15)) {
@@ -2756,8 +3050,20 @@ function identityCenterUsers(trail: Trail): void {
   const rng = new Rng('actor:identity-center');
   const r = role(SSO_ROLE_NAME);
   const people = [
-    { email: 'erin@example.com', ip: HOME_IPS.erin!, userId: '94482488-3041-7026-18f3-be45dc4b1a2c', p: 0.9, cli: false },
-    { email: 'frank@example.com', ip: HOME_IPS.frank!, userId: 'c4e8b4a8-d0e1-70b2-9f3a-6d15e2c7b901', p: 0.7, cli: true },
+    {
+      email: 'erin@example.com',
+      ip: HOME_IPS.erin!,
+      userId: '94482488-3041-7026-18f3-be45dc4b1a2c',
+      p: 0.9,
+      cli: false,
+    },
+    {
+      email: 'frank@example.com',
+      ip: HOME_IPS.frank!,
+      userId: 'c4e8b4a8-d0e1-70b2-9f3a-6d15e2c7b901',
+      p: 0.7,
+      cli: true,
+    },
   ];
   for (const day of WINDOW_DAYS) {
     if (day.weekend) continue;
@@ -2797,7 +3103,8 @@ function identityCenterUsers(trail: Trail): void {
             },
             subject: p.email,
             subjectType: 'persistent',
-            issuer: 'https://portal.sso.us-east-1.amazonaws.com/saml/assertion/MTExMTIyMjIzMzMzX2lucy02ZjFkMmM4YTli',
+            issuer:
+              'https://portal.sso.us-east-1.amazonaws.com/saml/assertion/MTExMTIyMjIzMzMzX2lucy02ZjFkMmM4YTli',
             audience: 'https://signin.aws.amazon.com/saml',
             nameQualifier: 'o0L3sG6f1kZbXq2wR7cVn9JtYhE=',
           },
@@ -2843,7 +3150,12 @@ function serviceEvents(trail: Trail): void {
     const keyArn = `arn:aws:kms:${HOME}:${ACCOUNT}:key/${keyId}`;
     trail.emit(
       at(time),
-      { identity: { accountId: ACCOUNT, invokedBy: 'kms.amazonaws.com' }, ip: 'kms.amazonaws.com', ua: 'kms.amazonaws.com', viaService: true },
+      {
+        identity: { accountId: ACCOUNT, invokedBy: 'kms.amazonaws.com' },
+        ip: 'kms.amazonaws.com',
+        ua: 'kms.amazonaws.com',
+        viaService: true,
+      },
       {
         src: 'kms.amazonaws.com',
         name: 'RotateKey',
@@ -2918,7 +3230,11 @@ interface UsageIndex {
   consoleLogin: Map<string, number>;
 }
 
-const DENIED_CODES = new Set(['AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation']);
+const DENIED_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'Client.UnauthorizedOperation',
+]);
 
 function indexUsage(entries: readonly TrailRecord[]): UsageIndex {
   const idx: UsageIndex = {
@@ -2960,7 +3276,8 @@ function indexUsage(entries: readonly TrailRecord[]): UsageIndex {
   return idx;
 }
 
-const tags = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+const tags = (t: Record<string, string>) =>
+  Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
 const attachedRefs = (names: string[]) =>
   names.map((n) => {
     const p = policyByName(n);
@@ -2973,7 +3290,10 @@ function roleDetail(r: RoleDef, usage: UsageIndex): Obj {
   const roleLastUsed: Obj = used
     ? { LastUsedDate: cliTime(used.t), Region: used.region }
     : r.lastUsedBeforeTrail
-      ? { LastUsedDate: cliTime(at(r.lastUsedBeforeTrail.date)), Region: r.lastUsedBeforeTrail.region }
+      ? {
+          LastUsedDate: cliTime(at(r.lastUsedBeforeTrail.date)),
+          Region: r.lastUsedBeforeTrail.region,
+        }
       : {};
   const base = {
     Path: r.path,
@@ -2997,7 +3317,10 @@ function roleDetail(r: RoleDef, usage: UsageIndex): Obj {
           },
         ]
       : [],
-    RolePolicyList: r.inline.map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument })),
+    RolePolicyList: r.inline.map(([PolicyName, PolicyDocument]) => ({
+      PolicyName,
+      PolicyDocument,
+    })),
     AttachedManagedPolicies: attachedRefs(r.attached),
   };
   if (r.boundary) {
@@ -3020,7 +3343,10 @@ function userDetail(u: UserDef): Obj {
     CreateDate: cliTime(at(u.created)),
   };
   if (u.inline.length) {
-    d.UserPolicyList = u.inline.map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument }));
+    d.UserPolicyList = u.inline.map(([PolicyName, PolicyDocument]) => ({
+      PolicyName,
+      PolicyDocument,
+    }));
   }
   d.GroupList = u.groups;
   d.AttachedManagedPolicies = attachedRefs(u.attached);
@@ -3041,13 +3367,20 @@ function groupDetail(g: GroupDef): Obj {
     GroupId: iamId('AGPA', g.name),
     Arn: `arn:aws:iam::${ACCOUNT}:group/${g.name}`,
     CreateDate: cliTime(at(g.created)),
-    GroupPolicyList: g.inline.map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument })),
+    GroupPolicyList: g.inline.map(([PolicyName, PolicyDocument]) => ({
+      PolicyName,
+      PolicyDocument,
+    })),
     AttachedManagedPolicies: attachedRefs(g.attached),
   };
 }
 
 function policyDetail(p: ManagedPolicyDef): Obj {
-  const all = [...USERS.map((u) => u.attached), ...GROUPS.map((g) => g.attached), ...ROLES.map((r) => r.attached)];
+  const all = [
+    ...USERS.map((u) => u.attached),
+    ...GROUPS.map((g) => g.attached),
+    ...ROLES.map((r) => r.attached),
+  ];
   const attachments = all.filter((names) => names.includes(p.name)).length;
   const boundaries = [...USERS, ...ROLES].filter((x) => x.boundary === p.name).length;
   return {
@@ -3072,7 +3405,8 @@ function policyDetail(p: ManagedPolicyDef): Obj {
 
 /** Two pages of GetAccountAuthorizationDetails, as `--max-items` paging would save them. */
 function authorizationDetails(usage: UsageIndex): [Obj, Obj] {
-  const byName = <T extends { name: string }>(xs: T[]) => [...xs].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const byName = <T extends { name: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => (a.name < b.name ? -1 : 1));
   const roles = byName(ROLES).map((r) => roleDetail(r, usage));
   const policies = byName(MANAGED_POLICIES).map(policyDetail);
   const rolesOnFirst = 5;
@@ -3115,7 +3449,8 @@ function credentialReport(usage: UsageIndex): string {
   };
   const none = ['false', 'N/A', 'N/A', 'N/A', 'N/A'];
   const cert = ['false', 'N/A', 'false', 'N/A'];
-  const row = (u: UserDef, cols: string[]) => [u.name, userArn(u), cliTime(at(u.created)), ...cols].join(',');
+  const row = (u: UserDef, cols: string[]) =>
+    [u.name, userArn(u), cliTime(at(u.created)), ...cols].join(',');
   const lines = [
     CREDENTIAL_REPORT_HEADER,
     [
@@ -3132,30 +3467,66 @@ function credentialReport(usage: UsageIndex): string {
       ...cert,
     ].join(','),
     row(user('alice'), [
-      'true', pw('alice'), '2026-05-11T14:20:07+00:00', 'N/A', 'true',
-      'true', '2026-06-02T15:44:31+00:00', ...keyUse(USER_KEYS.alice!),
-      ...none, ...cert,
+      'true',
+      pw('alice'),
+      '2026-05-11T14:20:07+00:00',
+      'N/A',
+      'true',
+      'true',
+      '2026-06-02T15:44:31+00:00',
+      ...keyUse(USER_KEYS.alice!),
+      ...none,
+      ...cert,
     ]),
     row(user('bob'), [
-      'true', pw('bob'), '2026-08-19T16:02:55+00:00', 'N/A', 'true',
-      'true', '2026-03-30T17:11:02+00:00', ...keyUse(USER_KEYS.bob!),
-      ...none, ...cert,
+      'true',
+      pw('bob'),
+      '2026-08-19T16:02:55+00:00',
+      'N/A',
+      'true',
+      'true',
+      '2026-03-30T17:11:02+00:00',
+      ...keyUse(USER_KEYS.bob!),
+      ...none,
+      ...cert,
     ]),
     row(user('carol'), [
-      'true', pw('carol'), '2024-09-02T13:40:06+00:00', 'N/A', 'false',
-      ...none, ...none, ...cert,
+      'true',
+      pw('carol'),
+      '2024-09-02T13:40:06+00:00',
+      'N/A',
+      'false',
+      ...none,
+      ...none,
+      ...cert,
     ]),
     row(user('dave'), [
-      'true', pw('dave'), '2025-02-17T17:08:34+00:00', 'N/A', 'false',
-      'true', '2025-09-04T20:31:18+00:00', ...keyUse(USER_KEYS.dave!),
-      'false', '2025-02-17T17:15:40+00:00', '2025-09-04T19:58:00+00:00', HOME, 'bedrock',
+      'true',
+      pw('dave'),
+      '2025-02-17T17:08:34+00:00',
+      'N/A',
+      'false',
+      'true',
+      '2025-09-04T20:31:18+00:00',
+      ...keyUse(USER_KEYS.dave!),
+      'false',
+      '2025-02-17T17:15:40+00:00',
+      '2025-09-04T19:58:00+00:00',
+      HOME,
+      'bedrock',
       ...cert,
     ]),
     row(user('legacy-reporting'), [
-      'false', 'N/A', 'N/A', 'N/A', 'false',
-      'true', '2021-06-22T09:15:03+00:00',
+      'false',
+      'N/A',
+      'N/A',
+      'N/A',
+      'false',
+      'true',
+      '2021-06-22T09:15:03+00:00',
       ...keyUse(USER_KEYS.legacy!, { date: '2026-03-02T06:00:00Z', region: HOME, service: 's3' }),
-      ...none, ...cert,
+      ...none,
+      ...cert,
     ]),
   ];
   return lines.join('\n');
@@ -3316,7 +3687,9 @@ function trailFiles(entries: readonly TrailRecord[]): { path: string; records: O
  * @param outDir - folder to write into; created if missing.
  * @returns how many files were written and how many CloudTrail records they hold.
  */
-export async function generateSampleAccount(outDir: string): Promise<{ files: number; records: number }> {
+export async function generateSampleAccount(
+  outDir: string,
+): Promise<{ files: number; records: number }> {
   const trail = buildTrail();
   const usage = indexUsage(trail.entries);
   const out: [string, string | Buffer][] = [];

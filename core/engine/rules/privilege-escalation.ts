@@ -2,7 +2,7 @@
  * LP-IAM-006: a grant that lets the identity raise its own privileges. Paths follow the
  * well-known IAM escalation catalogue (Rhino Security Labs, 2018, and later additions).
  */
-import type { RuleContext, RuleHit, RuleResult } from '#core/engine/rules/rule.ts';
+import type { RuleContext, RuleResult } from '#core/engine/rules/rule.ts';
 import { coversAllResources } from '#core/policy/document.ts';
 
 /** An escalation path: every action in `all` is needed. */
