@@ -17,7 +17,12 @@ const started = process.hrtime.bigint();
 const cpuStart = process.cpuUsage();
 for await (const b of source.batches(issues)) {
   for (let i = 0; i < b.records.length; i++)
-    agg.add(b.records[i], b.file, b.firstIndex + i, b.locationPrefix);
+    agg.add(
+      b.records[i],
+      b.file,
+      b.positions ? b.positions[i]! : b.firstIndex + i,
+      b.locationPrefix,
+    );
 }
 const secs = Number(process.hrtime.bigint() - started) / 1e9;
 const cpu = process.cpuUsage(cpuStart);

@@ -79,8 +79,10 @@ export class ExportDirectory implements GrantSource, UsageSource {
       const size = (await stat(path)).size;
       const gzip = /\.gz$/i.test(path);
       let kind: FileKind = 'ignored';
+      let classified = false;
       try {
         kind = await classify(path, gzip);
+        classified = true;
       } catch (err) {
         issues.push({
           file: name,
@@ -88,7 +90,7 @@ export class ExportDirectory implements GrantSource, UsageSource {
           detail: message(err),
         });
       }
-      if (kind === 'ignored' && JSON_EXT.test(path)) {
+      if (kind === 'ignored' && classified && JSON_EXT.test(path)) {
         issues.push({
           file: name,
           reason: 'unrecognised-file',
@@ -190,13 +192,17 @@ export class ExportDirectory implements GrantSource, UsageSource {
   }
 
   private async *streamFile(f: ExportFile, issues: InputIssue[]): AsyncIterable<UsageBatch> {
-    const head = (await sniff(f.path, f.gzip)).trimStart();
+    const head = stripBom(await sniff(f.path, f.gzip)).trimStart();
     const source = createReadStream(f.path);
     const stream = f.gzip ? source.pipe(createGunzip()) : source;
     stream.setEncoding('utf8');
     try {
-      if (head.startsWith('[') || /^\{\s*"Records"/.test(head)) {
-        yield* splitStream(stream, head.startsWith('{'), f.name, issues);
+      const envelope = /^\{\s*"(Records|Events)"/.exec(head)?.[1] as
+        | 'Records'
+        | 'Events'
+        | undefined;
+      if (head.startsWith('[') || envelope) {
+        yield* splitStream(stream, envelope, f.name, issues);
       } else {
         yield* linesStream(stream, f.name, issues);
       }
@@ -212,8 +218,14 @@ export class ExportDirectory implements GrantSource, UsageSource {
   }
 }
 
-/** Parses a whole CloudTrail file: envelope, array, single record or JSON lines. */
-function* parseWhole(text: string, file: string, issues: InputIssue[]): Iterable<UsageBatch> {
+/** Drops a UTF-8 byte order mark, which some exporters write and JSON.parse rejects. */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Parses a whole CloudTrail file: envelope, array, lookup-events output, record or JSON lines. */
+function* parseWhole(raw: string, file: string, issues: InputIssue[]): Iterable<UsageBatch> {
+  const text = stripBom(raw);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -224,7 +236,16 @@ function* parseWhole(text: string, file: string, issues: InputIssue[]): Iterable
   if (Array.isArray(value)) {
     yield* chunk(value, file, 'item');
   } else if (isLookupEvents(value)) {
-    yield* chunk(lookupEventRecords(value, file, issues), file, 'item');
+    const records: unknown[] = [];
+    const positions: number[] = [];
+    for (const [i, e] of value.Events.entries()) {
+      const r = lookupEventRecord(e, file, i, issues);
+      if (r !== undefined) {
+        records.push(r);
+        positions.push(i);
+      }
+    }
+    yield* chunk(records, file, 'Events', positions);
   } else if (
     value &&
     typeof value === 'object' &&
@@ -245,65 +266,61 @@ function isLookupEvents(value: unknown): value is LookupEvents {
   );
 }
 
-function lookupEventRecords(value: LookupEvents, file: string, issues: InputIssue[]): unknown[] {
-  const out: unknown[] = [];
-  for (const [i, e] of value.Events.entries()) {
-    try {
-      if (typeof e?.CloudTrailEvent !== 'string') throw new Error('no CloudTrailEvent string');
-      out.push(JSON.parse(e.CloudTrailEvent));
-    } catch (err) {
-      issues.push({
-        file,
-        location: `Events[${i}]`,
-        reason: 'invalid-json',
-        detail: `event skipped: ${message(err)}`,
-      });
-    }
+function lookupEventRecord(e: unknown, file: string, i: number, issues: InputIssue[]): unknown {
+  try {
+    const text = (e as { CloudTrailEvent?: unknown } | null)?.CloudTrailEvent;
+    if (typeof text !== 'string') throw new Error('no CloudTrailEvent string');
+    return JSON.parse(text);
+  } catch (err) {
+    issues.push({
+      file,
+      location: `Events[${i}]`,
+      reason: 'invalid-json',
+      detail: `event skipped: ${message(err)}`,
+    });
+    return undefined;
   }
-  return out;
 }
 
 /** Recovers what it can from text that is not one JSON value: JSON lines, or a truncated array. */
 function* salvage(text: string, file: string, issues: InputIssue[]): Iterable<UsageBatch> {
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('[') || /^\{\s*"Records"/.test(trimmed)) {
-    const splitter = new JsonArraySplitter(trimmed.startsWith('{'));
+  const envelope = /^\{\s*"(Records|Events)"/.exec(trimmed)?.[1] as
+    | 'Records'
+    | 'Events'
+    | undefined;
+  if (trimmed.startsWith('[') || envelope) {
+    const splitter = new JsonArraySplitter(envelope);
     const parts = splitter.push(text);
     const records: unknown[] = [];
+    const positions: number[] = [];
     for (const [i, part] of parts.entries()) {
-      try {
-        records.push(JSON.parse(part));
-      } catch {
-        records.push(undefined);
-        issues.push({
-          file,
-          location: `record ${i}`,
-          reason: 'invalid-json',
-          detail: 'record is not valid JSON; skipped',
-        });
+      const r = parsePart(part, envelope, file, i, issues);
+      if (r !== undefined) {
+        records.push(r);
+        positions.push(i);
       }
     }
     const status = splitter.end();
     issues.push({
       file,
+      location: `after ${envelope ?? 'item'}[${parts.length - 1}]`,
       reason: status === 'truncated' ? 'truncated-json' : 'invalid-json',
-      detail: `file is not complete JSON; ${parts.length} complete records before the damage were read`,
+      detail: `file is not complete JSON; the ${parts.length} complete records before the damage were read`,
     });
-    yield* chunk(
-      records.filter((r) => r !== undefined),
-      file,
-      'Records',
-    );
+    yield* chunk(records, file, envelope ?? 'item', positions);
     return;
   }
   // JSON lines: one record per line; a bad line is skipped and counted.
   const records: unknown[] = [];
+  const positions: number[] = [];
   let bad = 0;
   const lines = text.split('\n');
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
       records.push(JSON.parse(line));
+      positions.push(i + 1);
     } catch {
       bad++;
       if (bad <= 5)
@@ -325,49 +342,78 @@ function* salvage(text: string, file: string, issues: InputIssue[]): Iterable<Us
   }
   if (bad > 5)
     issues.push({ file, reason: 'invalid-json', detail: `${bad - 5} more invalid lines skipped` });
-  yield* chunk(records, file, 'line');
+  yield* chunk(records, file, 'line', positions);
+}
+
+/** Parses one element of a split array; lookup-events elements carry the record as a string. */
+function parsePart(
+  part: string,
+  envelope: 'Records' | 'Events' | undefined,
+  file: string,
+  i: number,
+  issues: InputIssue[],
+): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(part);
+  } catch {
+    issues.push({
+      file,
+      location: `${envelope ?? 'item'}[${i}]`,
+      reason: 'invalid-json',
+      detail: 'record is not valid JSON; skipped',
+    });
+    return undefined;
+  }
+  return envelope === 'Events' ? lookupEventRecord(value, file, i, issues) : value;
 }
 
 function* chunk(
   records: unknown[],
   file: string,
   locationPrefix: UsageBatch['locationPrefix'],
+  positions?: number[],
 ): Iterable<UsageBatch> {
   for (let i = 0; i < records.length; i += BATCH) {
-    yield { file, records: records.slice(i, i + BATCH), firstIndex: i, locationPrefix };
+    const batch: UsageBatch = {
+      file,
+      records: records.slice(i, i + BATCH),
+      firstIndex: i,
+      locationPrefix,
+    };
+    if (positions) batch.positions = positions.slice(i, i + BATCH);
+    yield batch;
   }
 }
 
 async function* splitStream(
   stream: AsyncIterable<string>,
-  envelope: boolean,
+  envelope: 'Records' | 'Events' | undefined,
   file: string,
   issues: InputIssue[],
 ): AsyncIterable<UsageBatch> {
   const splitter = new JsonArraySplitter(envelope);
+  const prefix = envelope ?? 'item';
   let index = 0;
   for await (const text of stream) {
     const records: unknown[] = [];
-    const first = index;
+    const positions: number[] = [];
     for (const part of splitter.push(text)) {
-      try {
-        records.push(JSON.parse(part));
-      } catch {
-        issues.push({
-          file,
-          location: `Records[${index}]`,
-          reason: 'invalid-json',
-          detail: 'record is not valid JSON; skipped',
-        });
+      const r = parsePart(part, envelope, file, index, issues);
+      if (r !== undefined) {
+        records.push(r);
+        positions.push(index);
       }
       index++;
     }
-    if (records.length > 0) yield { file, records, firstIndex: first, locationPrefix: 'Records' };
+    if (records.length > 0)
+      yield { file, records, firstIndex: positions[0]!, locationPrefix: prefix, positions };
   }
   const status = splitter.end();
   if (status !== 'complete') {
     issues.push({
       file,
+      location: `after ${prefix}[${index - 1}]`,
       reason: status === 'truncated' ? 'truncated-json' : 'invalid-json',
       detail: `file ends inside its record array; ${index} complete records were read`,
     });
@@ -382,13 +428,14 @@ async function* linesStream(
   const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   let records: unknown[] = [];
-  let first = 0;
-  for await (const line of rl) {
+  let positions: number[] = [];
+  for await (const raw of rl) {
     n++;
+    const line = n === 1 ? stripBom(raw) : raw;
     if (line.trim() === '') continue;
     try {
-      if (records.length === 0) first = n;
       records.push(JSON.parse(line));
+      positions.push(n);
     } catch {
       issues.push({
         file,
@@ -398,11 +445,13 @@ async function* linesStream(
       });
     }
     if (records.length >= BATCH) {
-      yield { file, records, firstIndex: first, locationPrefix: 'line' };
+      yield { file, records, firstIndex: positions[0]!, locationPrefix: 'line', positions };
       records = [];
+      positions = [];
     }
   }
-  if (records.length > 0) yield { file, records, firstIndex: first, locationPrefix: 'line' };
+  if (records.length > 0)
+    yield { file, records, firstIndex: positions[0]!, locationPrefix: 'line', positions };
 }
 
 async function walk(root: string): Promise<string[]> {

@@ -51,6 +51,11 @@ export interface ActionCatalog {
   serviceActionIds(service: string): readonly number[];
   /** Every service prefix, sorted. */
   services(): readonly string[];
+  /**
+   * Each service's ids as one contiguous range `[start, end)`, in id order. Ids follow the sort
+   * order of `service:action`, and ':' ends every prefix, so a service's actions are adjacent.
+   */
+  readonly serviceRanges: readonly { service: string; start: number; end: number }[];
 }
 
 const KNOWN_LEVELS: ReadonlySet<string> = new Set([
@@ -108,7 +113,11 @@ export function buildCatalog(entries: readonly CatalogEntry[], version: string):
     ids.push(id);
   }
   const serviceList = [...byService.keys()].sort();
+  const serviceRanges = [...byService.entries()]
+    .map(([service, ids]) => ({ service, start: ids[0]!, end: ids[ids.length - 1]! + 1 }))
+    .sort((a, b) => a.start - b.start);
   return {
+    serviceRanges,
     version,
     actions,
     idOf: (qualified) => byKey.get(qualified.toLowerCase()),

@@ -22,9 +22,10 @@ export class JsonArraySplitter {
   private scanned = 0;
 
   /**
-   * @param envelope true for `{"Records":[...]}`, false for a bare array
+   * @param envelopeKey the key of the array inside an object (`Records` for trail files,
+   *   `Events` for lookup-events output), or undefined for a bare array
    */
-  constructor(private readonly envelope: boolean) {}
+  constructor(private readonly envelopeKey?: string) {}
 
   /** Feeds text; returns the complete elements found so far. */
   push(chunk: string): string[] {
@@ -32,7 +33,9 @@ export class JsonArraySplitter {
     const out: string[] = [];
     for (;;) {
       if (this.state === 'seek') {
-        const at = this.envelope ? this.seekEnvelope() : this.buffer.indexOf('[');
+        const at = this.envelopeKey
+          ? this.seekEnvelope(this.envelopeKey)
+          : this.buffer.indexOf('[');
         if (at < 0) return out;
         this.buffer = this.buffer.slice(at + 1);
         this.state = 'between';
@@ -80,11 +83,11 @@ export class JsonArraySplitter {
     return 'truncated';
   }
 
-  private seekEnvelope(): number {
-    const key = this.buffer.indexOf('"Records"');
+  private seekEnvelope(name: string): number {
+    const key = this.buffer.indexOf(`"${name}"`);
     if (key < 0) {
       // Keep a tail long enough to match the key across chunk boundaries.
-      if (this.buffer.length > 16) this.buffer = this.buffer.slice(-16);
+      if (this.buffer.length > name.length + 2) this.buffer = this.buffer.slice(-(name.length + 2));
       return -1;
     }
     return this.buffer.indexOf('[', key);
@@ -93,7 +96,9 @@ export class JsonArraySplitter {
   /** Scans the current element; returns the index just past it, or -1 when incomplete. */
   private scanElement(): number {
     const b = this.buffer;
-    let { depth, inString, escape: escaped } = this;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escape;
     for (let i = this.scanned; i < b.length; i++) {
       const c = b.charCodeAt(i);
       if (inString) {

@@ -432,17 +432,15 @@ function serializeIdentity(
       policies,
       allowedActions: grant.allowed.count(),
       permissionsBoundary: identity.boundaryArn ?? null,
-      conditionallyDeniedActions: [...grant.conditionallyDenied.ids()].map(q).sort(),
+      conditionallyDeniedActions: grant.conditionallyDenied.toArray().map(q),
       unknownActions: grant.unknownActions,
       missingPolicies: a.missingPolicies,
     },
-    usedActions: [...evidence.used.ids()]
-      .map((id) => {
-        const u = usage!.used.get(id)!;
-        return { action: q(id), count: u.count, firstSeen: iso(u.first), lastSeen: iso(u.last) };
-      })
-      .sort((x, y) => x.action.localeCompare(y.action)),
-    unusedActions: [...evidence.unused.ids()].map(q).sort(),
+    usedActions: evidence.used.toArray().map((id) => {
+      const u = usage!.used.get(id)!;
+      return { action: q(id), count: u.count, firstSeen: iso(u.first), lastSeen: iso(u.last) };
+    }),
+    unusedActions: evidence.unused.toArray().map(q),
     unobservableActions: unobservable,
     deniedActions: [...(usage?.denied ?? [])]
       .map(([id, d]) => ({
@@ -452,7 +450,7 @@ function serializeIdentity(
         errorCodes: [...d.errorCodes].sort(),
       }))
       .sort((x, y) => x.action.localeCompare(y.action)),
-    usedNotGranted: [...evidence.usedNotGranted.ids()].map(q).sort(),
+    usedNotGranted: evidence.usedNotGranted.toArray().map(q),
     usedServices: evidence.usedServices,
     unusedServices: evidence.unusedServices,
     recommendation: a.status,

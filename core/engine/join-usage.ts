@@ -115,7 +115,9 @@ export function joinUsage(
   const usedNotGranted = seen.clone().subtract(grant.allowed);
   const used = seen.intersectWith(grant.allowed);
   const usedServiceSet = new Set<string>();
-  for (const id of used.ids()) usedServiceSet.add(catalog.actions[id]!.service);
+  used.each((id) => {
+    usedServiceSet.add(catalog.actions[id]!.service);
+  });
 
   // Access Advisor saw a service used but the trail saw none of its actions: the trail misses
   // something (a region, a data event), so no action of that service can be called unused.
@@ -155,12 +157,12 @@ export function joinUsage(
   const unobservableAll = new ActionSet(size);
   for (const set of unobservable.values()) unobservableAll.unionWith(set);
 
-  const servicesWithKept = new Set<string>(usedServiceSet);
-  for (const id of unobservableAll.ids()) servicesWithKept.add(catalog.actions[id]!.service);
-  const unusedServiceSet = new Set<string>();
-  for (const id of remaining.ids()) {
-    const svc = catalog.actions[id]!.service;
-    if (!servicesWithKept.has(svc)) unusedServiceSet.add(svc);
+  // A service is unused when some of its granted actions are unused and none is used or kept.
+  const unusedServices: string[] = [];
+  for (const { service, start, end } of catalog.serviceRanges) {
+    if (remaining.countRange(start, end) === 0) continue;
+    if (used.countRange(start, end) > 0 || unobservableAll.countRange(start, end) > 0) continue;
+    unusedServices.push(service);
   }
   return {
     used,
@@ -169,7 +171,7 @@ export function joinUsage(
     unobservableAll,
     usedNotGranted,
     denied,
-    unusedServices: [...unusedServiceSet].sort(),
+    unusedServices,
     usedServices: [...usedServiceSet].sort(),
   };
 }

@@ -118,7 +118,8 @@ export function recommendPolicy(
       ['KeptUnobservable', g.unobservable],
     ] as const) {
       if (set.isEmpty()) continue;
-      const actions = [...set.ids()].map((id) => catalog.actions[id]!.qualified).sort();
+      // Ids follow the catalog's case-insensitive order, so the list comes out sorted.
+      const actions = set.toArray().map((id) => catalog.actions[id]!.qualified);
       n++;
       statements.push({ Sid: `${label}${n}`, Effect: 'Allow', Action: actions, ...g.scope });
     }
@@ -145,30 +146,35 @@ function scopeOf(st: NormalizedStatement): ScopeGroup['scope'] {
   return scope;
 }
 
+/** Length of `{"Version":"2012-10-17","Statement":[]}`, the frame around the statements. */
+const FRAME = policySize({ Version: '2012-10-17', Statement: [] });
+
 /** Packs statements into as few policies as fit the managed policy size limit. */
 function packPolicies(
   identityName: string,
   statements: StatementJson[],
 ): Recommendation['policies'] {
   const base = `leash-${identityName}`.slice(0, 120);
-  const out: PolicyJson[] = [];
-  let current: PolicyJson = { Version: '2012-10-17', Statement: [] };
-  const fits = (doc: PolicyJson) => policySize(doc) <= MANAGED_POLICY_MAX_CHARS;
+  const out: StatementJson[][] = [];
+  let current: StatementJson[] = [];
+  // Minified size is the frame plus each statement plus one comma between statements.
+  let size = FRAME;
   for (const st of splitLarge(statements)) {
-    const candidate: PolicyJson = { ...current, Statement: [...current.Statement, st] };
-    if (fits(candidate)) {
-      current = candidate;
-    } else {
-      if (current.Statement.length > 0) out.push(current);
-      current = { Version: '2012-10-17', Statement: [st] };
+    const len = JSON.stringify(st).length;
+    const added = current.length === 0 ? len : len + 1;
+    if (current.length > 0 && size + added > MANAGED_POLICY_MAX_CHARS) {
+      out.push(current);
+      current = [];
+      size = FRAME;
     }
+    size += current.length === 0 ? len : len + 1;
+    current.push(st);
   }
-  if (current.Statement.length > 0) out.push(current);
-  return out.map((document, i) => ({
-    name: `${base}-${i + 1}`,
-    document,
-    size: policySize(document),
-  }));
+  if (current.length > 0) out.push(current);
+  return out.map((Statement, i) => {
+    const document: PolicyJson = { Version: '2012-10-17', Statement };
+    return { name: `${base}-${i + 1}`, document, size: policySize(document) };
+  });
 }
 
 /** Splits a statement whose action list alone would overflow one policy. */
@@ -245,20 +251,22 @@ function renderDiff(
   policies: Recommendation['policies'],
 ): string {
   const lines: string[] = [];
-  const seen = new Set<string>();
+  const bySource = new Map<string, { source: PolicySource; all: ActionSet }>();
   for (const gs of grant.allowStatements) {
     const key = sourceKey(gs.source);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const all = new ActionSet(catalog.actions.length);
-    for (const other of grant.allowStatements) {
-      if (sourceKey(other.source) === key) all.unionWith(other.actions);
+    let e = bySource.get(key);
+    if (!e) {
+      e = { source: gs.source, all: new ActionSet(catalog.actions.length) };
+      bySource.set(key, e);
     }
+    e.all.unionWith(gs.actions);
+  }
+  for (const { source, all } of bySource.values()) {
     all.intersectWith(grant.allowed);
     const removed = all.clone().subtract(keep);
     const kept = all.clone().intersectWith(keep);
-    const via = gs.source.viaGroup ? ` via group ${gs.source.viaGroup}` : '';
-    lines.push(`--- ${gs.source.name} (${gs.source.kind}${via}): ${all.count()} actions`);
+    const via = source.viaGroup ? ` via group ${source.viaGroup}` : '';
+    lines.push(`--- ${source.name} (${source.kind}${via}): ${all.count()} actions`);
     lines.push(...listActions('-', removed, catalog));
     lines.push(...listActions(' ', kept, catalog, evidence));
   }
@@ -281,9 +289,9 @@ function listActions(
   if (count === 0) return [];
   if (count > DIFF_LIST_LIMIT) {
     const services = new Map<string, number>();
-    for (const id of set.ids()) {
-      const svc = catalog.actions[id]!.service;
-      services.set(svc, (services.get(svc) ?? 0) + 1);
+    for (const { service, start, end } of catalog.serviceRanges) {
+      const n = set.countRange(start, end);
+      if (n > 0) services.set(service, n);
     }
     const top = [...services.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
     const verb = mark === '-' ? 'removes' : 'keeps';
@@ -291,7 +299,7 @@ function listActions(
       `${mark} ${verb} ${count} actions in ${services.size} services (${top.map(([s, k]) => `${s}: ${k}`).join(', ')}${services.size > top.length ? ', …' : ''})`,
     ];
   }
-  return [...set.ids()].map((id) => {
+  return set.toArray().map((id) => {
     const note = evidence && !evidence.used.has(id) ? '   (kept: use not observable)' : '';
     return `${mark} ${catalog.actions[id]!.qualified}${note}`;
   });

@@ -45,9 +45,9 @@ export async function runScan(
   const window = { from: options.asOf - options.lookbackDays * DAY_MS, to: options.asOf };
   const aggregator = new UsageAggregator(sources.catalog, window);
   for await (const batch of sources.usage.batches(issues)) {
-    const { file, records, firstIndex, locationPrefix } = batch;
+    const { file, records, firstIndex, locationPrefix, positions } = batch;
     for (let i = 0; i < records.length; i++) {
-      aggregator.add(records[i], file, firstIndex + i, locationPrefix);
+      aggregator.add(records[i], file, positions ? positions[i]! : firstIndex + i, locationPrefix);
     }
   }
   sources.progress?.({

@@ -7,7 +7,11 @@
 import type { ActionCatalog } from '#core/catalog/catalog.ts';
 import { createActionMapper, isDataEvent, isReadOnlyEvent } from '#core/cloudtrail/map-action.ts';
 import { resolvePrincipal } from '#core/cloudtrail/principal.ts';
-import type { CloudTrailRecord, ResolvedPrincipal } from '#core/cloudtrail/types.ts';
+import type {
+  CloudTrailRecord,
+  PrincipalResolution,
+  ResolvedPrincipal,
+} from '#core/cloudtrail/types.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 
 /** The observation window, in epoch milliseconds, inclusive. */
@@ -104,6 +108,18 @@ export function isDeniedErrorCode(code: string | undefined): boolean {
 
 const MAX_EXAMPLES = 5;
 
+/** The fields a principal resolution depends on, with the resolution. */
+interface SessionMemo {
+  type: string | undefined;
+  accountId: string | undefined;
+  recipient: string | undefined;
+  issuer: string | undefined;
+  sourceIdentity: string | undefined;
+  onBehalfOf: string | undefined;
+  principalId: string | undefined;
+  resolution: PrincipalResolution;
+}
+
 /** Folds records into usage. One instance per scan. */
 export class UsageAggregator {
   readonly principals = new Map<string, PrincipalUsage>();
@@ -126,6 +142,7 @@ export class UsageAggregator {
     dataEventServices: new Map(),
   };
   private readonly map: ReturnType<typeof createActionMapper>;
+  private readonly sessions = new Map<string, SessionMemo>();
 
   constructor(
     readonly catalog: ActionCatalog,
@@ -220,7 +237,7 @@ export class UsageAggregator {
         });
     }
 
-    const who = resolvePrincipal(record);
+    const who = this.resolve(record);
     if (!who.ok) {
       cov.unattributed.set(who.reason, (cov.unattributed.get(who.reason) ?? 0) + 1);
       return;
@@ -281,6 +298,45 @@ export class UsageAggregator {
       }
     }
     if (!denied && record.errorCode === undefined) this.link(record, p, time);
+  }
+
+  /**
+   * Resolves the record's principal, reusing the last resolution of the same session: the
+   * records of one session repeat the same userIdentity, and resolving it afresh is the costliest
+   * step after JSON parsing (bench/). A hit is used only when every field the resolution reads
+   * is the same.
+   */
+  private resolve(record: CloudTrailRecord): PrincipalResolution {
+    const u = record.userIdentity;
+    if (typeof u !== 'object' || u === null || typeof u.arn !== 'string')
+      return resolvePrincipal(record);
+    const ctx = u.sessionContext;
+    const hit = this.sessions.get(u.arn);
+    if (
+      hit !== undefined &&
+      hit.type === u.type &&
+      hit.accountId === u.accountId &&
+      hit.recipient === record.recipientAccountId &&
+      hit.issuer === ctx?.sessionIssuer?.arn &&
+      hit.sourceIdentity === ctx?.sourceIdentity &&
+      hit.onBehalfOf === u.onBehalfOf?.userId &&
+      hit.principalId === u.principalId
+    ) {
+      return hit.resolution;
+    }
+    const resolution = resolvePrincipal(record);
+    if (this.sessions.size >= 50_000) this.sessions.clear();
+    this.sessions.set(u.arn, {
+      type: u.type,
+      accountId: u.accountId,
+      recipient: record.recipientAccountId,
+      issuer: ctx?.sessionIssuer?.arn,
+      sourceIdentity: ctx?.sourceIdentity,
+      onBehalfOf: u.onBehalfOf?.userId,
+      principalId: u.principalId,
+      resolution,
+    });
+    return resolution;
   }
 
   private principal(p: ResolvedPrincipal, time: number): PrincipalUsage {

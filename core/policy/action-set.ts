@@ -115,8 +115,42 @@ export class ActionSet {
     }
   }
 
+  /** Calls `fn` with each id in ascending order (faster than iterating `ids()`). */
+  each(fn: (id: number) => void): void {
+    const words = this.words;
+    for (let i = 0; i < words.length; i++) {
+      let w = words[i]!;
+      while (w !== 0) {
+        const low = w & -w;
+        fn((i << 5) + 31 - Math.clz32(low));
+        w ^= low;
+      }
+    }
+  }
+
   /** The ids as an array in ascending order. */
   toArray(): number[] {
-    return [...this.ids()];
+    const out: number[] = [];
+    this.each((id) => {
+      out.push(id);
+    });
+    return out;
+  }
+
+  /** Number of ids in `[start, end)`. */
+  countRange(start: number, end: number): number {
+    if (end <= start) return 0;
+    const first = start >>> 5;
+    const last = (end - 1) >>> 5;
+    let n = 0;
+    for (let i = first; i <= last; i++) {
+      let w = this.words[i]!;
+      if (i === first) w &= 0xffffffff << (start & 31);
+      if (i === last && (end & 31) !== 0) w &= 0xffffffff >>> (32 - (end & 31));
+      w = w - ((w >>> 1) & 0x55555555);
+      w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+      n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return n;
   }
 }

@@ -13,8 +13,13 @@ export interface UsageBatch {
   records: unknown[];
   /** Index of the first record within its file, for locations. */
   firstIndex: number;
+  /**
+   * Position of each record when they are not consecutive (JSON lines: the 1-based line
+   * number, so that a record after a bad or blank line is still named by its own line).
+   */
+  positions?: number[];
   /** How the index reads in a location (`Records`, `line`, `item`). */
-  locationPrefix: 'Records' | 'line' | 'item';
+  locationPrefix: 'Records' | 'Events' | 'line' | 'item';
 }
 
 /** Streams activity records. */

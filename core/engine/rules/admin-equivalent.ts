@@ -7,6 +7,8 @@ import { coversAllResources, hasCondition } from '#core/policy/document.ts';
  * (NotAction), or all of IAM, on every resource and without a condition.
  */
 export function evaluateAdminEquivalent(ctx: RuleContext): RuleResult {
+  // A service-linked role's policies belong to AWS and cannot be changed.
+  if (ctx.identity.type === 'role' && ctx.identity.serviceLinked) return 'NotApplicable';
   const total = ctx.catalog.actions.length;
   const iamIds = ctx.catalog.serviceActionIds('iam');
   const hits: RuleHit[] = [];

@@ -4,7 +4,7 @@ import { aRecord, asRole, roleArn } from '#test/helpers/builders.ts';
 
 /** Feeds the text in the given chunk sizes (cycled) and returns the parsed elements and status. */
 function split(text: string, envelope: boolean, sizes: readonly number[] = [text.length || 1]) {
-  const splitter = new JsonArraySplitter(envelope);
+  const splitter = new JsonArraySplitter(envelope ? 'Records' : undefined);
   const parts: string[] = [];
   let at = 0;
   let k = 0;
@@ -77,28 +77,27 @@ describe('JsonArraySplitter', () => {
     expect(status).toBe('complete');
   });
 
-  it.each(Array.from({ length: 40 }, (_, seed) => [seed]))(
-    'splits an envelope and a bare array at random chunk boundaries (seed %i)',
-    (seed) => {
-      // Arrange
-      const next = random(seed);
-      const sizes = Array.from({ length: 64 }, () => 1 + Math.floor(next() * 40));
-      const compactEnvelope = JSON.stringify({ Records: TRICKY_RECORDS });
+  it.each(
+    Array.from({ length: 40 }, (_, seed) => [seed]),
+  )('splits an envelope and a bare array at random chunk boundaries (seed %i)', (seed) => {
+    // Arrange
+    const next = random(seed);
+    const sizes = Array.from({ length: 64 }, () => 1 + Math.floor(next() * 40));
+    const compactEnvelope = JSON.stringify({ Records: TRICKY_RECORDS });
 
-      // Act
-      const results = [
-        split(ENVELOPE, true, sizes),
-        split(compactEnvelope, true, sizes),
-        split(BARE, false, sizes),
-      ];
+    // Act
+    const results = [
+      split(ENVELOPE, true, sizes),
+      split(compactEnvelope, true, sizes),
+      split(BARE, false, sizes),
+    ];
 
-      // Assert
-      for (const { elements, status } of results) {
-        expect(elements).toEqual(TRICKY_RECORDS);
-        expect(status).toBe('complete');
-      }
-    },
-  );
+    // Assert
+    for (const { elements, status } of results) {
+      expect(elements).toEqual(TRICKY_RECORDS);
+      expect(status).toBe('complete');
+    }
+  });
 
   it('finds the Records array after other envelope keys, split across chunks', () => {
     // Arrange
@@ -150,23 +149,20 @@ describe('JsonArraySplitter', () => {
     ],
     ['inside a string of the first record', ENVELOPE.slice(0, ENVELOPE.indexOf('a}b') + 2), 0],
     ['right after the opening bracket', '{"Records":[', 0],
-  ])(
-    'reports input truncated %s and emits the complete records before it',
-    (_label, text, complete) => {
-      // Arrange
-      const expected = TRICKY_RECORDS.slice(0, complete);
+  ])('reports input truncated %s and emits the complete records before it', (_label, text, complete) => {
+    // Arrange
+    const expected = TRICKY_RECORDS.slice(0, complete);
 
-      // Act
-      const whole = split(text, true);
-      const byChar = split(text, true, [1]);
+    // Act
+    const whole = split(text, true);
+    const byChar = split(text, true, [1]);
 
-      // Assert
-      expect(whole.elements).toEqual(expected);
-      expect(byChar.elements).toEqual(expected);
-      expect(whole.status).toBe('truncated');
-      expect(byChar.status).toBe('truncated');
-    },
-  );
+    // Assert
+    expect(whole.elements).toEqual(expected);
+    expect(byChar.elements).toEqual(expected);
+    expect(whole.status).toBe('truncated');
+    expect(byChar.status).toBe('truncated');
+  });
 
   it('emits exactly the records before the damage of a truncated envelope', () => {
     // Arrange
@@ -199,7 +195,7 @@ describe('JsonArraySplitter', () => {
 
   it('ignores text after the array closes', () => {
     // Arrange
-    const splitter = new JsonArraySplitter(false);
+    const splitter = new JsonArraySplitter();
 
     // Act
     const first = splitter.push('[{"a":1}] trailing [{"b":2}]');
@@ -208,6 +204,24 @@ describe('JsonArraySplitter', () => {
     // Assert
     expect(first).toEqual(['{"a":1}']);
     expect(later).toEqual([]);
+    expect(splitter.end()).toBe('complete');
+  });
+});
+
+describe('JsonArraySplitter with another envelope key', () => {
+  it('splits the Events array of lookup-events output across chunk boundaries', () => {
+    // Arrange
+    const events = [
+      { EventId: '1', CloudTrailEvent: '{"a":"}]"}' },
+      { EventId: '2', CloudTrailEvent: '{}' },
+    ];
+    const text = JSON.stringify({ Events: events, NextToken: 'x' }, null, 2);
+    const splitter = new JsonArraySplitter('Events');
+    const parts: string[] = [];
+    // Act
+    for (let i = 0; i < text.length; i += 7) parts.push(...splitter.push(text.slice(i, i + 7)));
+    // Assert
+    expect(parts.map((p) => JSON.parse(p))).toEqual(events);
     expect(splitter.end()).toBe('complete');
   });
 });

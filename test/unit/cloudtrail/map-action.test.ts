@@ -105,19 +105,19 @@ describe('createActionMapper', () => {
       expect(mapping).toEqual({ kind: 'no-iam', reason: 'insight' });
     });
 
-    it.each(['AwsVpceEvent', 'user.session.start'])(
-      'classes the %s event type as a non-API event',
-      (eventType) => {
-        // Arrange
-        const record = call('s3.amazonaws.com', 'GetObject', { eventType });
+    it.each([
+      'AwsVpceEvent',
+      'user.session.start',
+    ])('classes the %s event type as a non-API event', (eventType) => {
+      // Arrange
+      const record = call('s3.amazonaws.com', 'GetObject', { eventType });
 
-        // Act
-        const mapping = map(record);
+      // Act
+      const mapping = map(record);
 
-        // Assert
-        expect(mapping).toEqual({ kind: 'no-iam', reason: 'non-api-event' });
-      },
-    );
+      // Assert
+      expect(mapping).toEqual({ kind: 'no-iam', reason: 'non-api-event' });
+    });
 
     it('maps console actions and records without an event type like API calls', () => {
       // Arrange

@@ -111,10 +111,7 @@ describe('joinUsage', () => {
   it.each<[string, Partial<CorpusCoverage>]>([
     ['a management trail', MANAGEMENT_TRAIL],
     ['a write-only trail', { recordsInWindow: 5, writeEvents: 5 }],
-    [
-      'a trail with data events',
-      { ...MANAGEMENT_TRAIL, dataEventServices: new Map([['s3', 3]]) },
-    ],
+    ['a trail with data events', { ...MANAGEMENT_TRAIL, dataEventServices: new Map([['s3', 3]]) }],
     ['no trail in the window', { recordsRead: 5, recordsOutsideWindow: 5 }],
   ])('partitions the grant into disjoint used, unused and unobservable sets with %s', (_l, coverage) => {
     // Arrange

@@ -137,18 +137,21 @@ describe('ActionMatcher', () => {
     expect(names(expansion.set)).toEqual(['a.b:Get']);
   });
 
-  it.each(['s3:NoSuch', 'nosuch:*', 'nocolon', ':GetObject', 's3:Zz*'])(
-    'reports %s as unknown',
-    (pattern) => {
-      // Arrange
-      const patterns = ['s3:GetObject', pattern];
+  it.each([
+    's3:NoSuch',
+    'nosuch:*',
+    'nocolon',
+    ':GetObject',
+    's3:Zz*',
+  ])('reports %s as unknown', (pattern) => {
+    // Arrange
+    const patterns = ['s3:GetObject', pattern];
 
-      // Act
-      const { set, unknown } = matcher.expandAll(patterns);
+    // Act
+    const { set, unknown } = matcher.expandAll(patterns);
 
-      // Assert
-      expect(unknown).toEqual([pattern]);
-      expect(names(set)).toEqual(['s3:GetObject']);
-    },
-  );
+    // Assert
+    expect(unknown).toEqual([pattern]);
+    expect(names(set)).toEqual(['s3:GetObject']);
+  });
 });
