@@ -32,8 +32,11 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['core/**', 'connectors/**', 'adapters/**'],
+      reporter: ['text-summary'],
+      // STYLE.md §7: core at least 90% of lines and branches; adapters and connectors 80%.
       thresholds: {
-        'core/**': { lines: 90, branches: 85 },
+        'core/**': { lines: 90, branches: 90 },
+        'adapters/**': { lines: 80, branches: 70 },
       },
     },
   },

@@ -9,7 +9,10 @@ import type { InputIssue } from '#core/model/input-issue.ts';
 
 const dir = process.argv[2]!;
 const catalog = await loadCatalog();
-const source = new ExportDirectory(dir);
+const source = new ExportDirectory(
+  dir,
+  process.argv[3] ? { wholeFileLimit: Number(process.argv[3]) } : {},
+);
 const issues: InputIssue[] = [];
 await source.list(issues);
 const agg = new UsageAggregator(catalog, { from: 0, to: Date.parse('2100-01-01') });

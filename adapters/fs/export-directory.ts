@@ -8,6 +8,7 @@
  * CloudTrail is streamed: a small file is decompressed and parsed whole (fastest), a large one
  * is split record by record, so memory never depends on corpus size.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -184,7 +185,13 @@ export class ExportDirectory implements GrantSource, UsageSource {
         return;
       }
       if (buf.length <= this.wholeFileLimit) {
-        yield* parseWhole(buf.toString('utf8'), f.name, issues);
+        // Trail files are almost always pure ASCII; decoding those as latin1 gives the same string
+        // several times faster than UTF-8 decoding (bench/).
+        yield* parseWhole(
+          isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8'),
+          f.name,
+          issues,
+        );
         return;
       }
     }

@@ -332,7 +332,11 @@ function buildDocument(
       findingsBySeverity: count(allFindings.map((f) => f.severity)),
       findingsByRule: count(allFindings.map((f) => f.ruleId)),
       grantedActions: results.reduce((s, r) => s + r.grant.allowedActions, 0),
-      unusedActions: results.reduce((s, r) => s + r.unusedActions.length, 0),
+      // Only what a recommendation removes: service-linked roles and identities without enough
+      // evidence keep their grants whatever is unused.
+      unusedActions: results
+        .filter((r) => r.recommendation === 'rightsize' || r.recommendation === 'decommission')
+        .reduce((s, r) => s + r.unusedActions.length, 0),
       unobservableActions: results.reduce((s, r) => s + r.unobservableActions.length, 0),
       identitiesToRightsize: results.filter((r) => r.recommendation === 'rightsize').length,
       identitiesToDecommission: results.filter((r) => r.recommendation === 'decommission').length,

@@ -183,7 +183,7 @@ export class UsageAggregator {
     }
     const record = value as CloudTrailRecord;
     const timeText = record.eventTime ?? record['@timestamp'];
-    const time = typeof timeText === 'string' ? Date.parse(timeText) : Number.NaN;
+    const time = typeof timeText === 'string' ? parseEventTime(timeText) : Number.NaN;
     if (Number.isNaN(time)) {
       this.skip({
         file,
@@ -366,7 +366,6 @@ export class UsageAggregator {
   private link(record: CloudTrailRecord, actor: ResolvedPrincipal, time: number): void {
     const name = record.eventName ?? '';
     const source = record.eventSource ?? '';
-    const params = record.requestParameters ?? {};
     let target: unknown;
     let relation: Linkage['relation'] | undefined;
     if (source === 'iam.amazonaws.com' && name === 'CreateRole') {
@@ -377,16 +376,16 @@ export class UsageAggregator {
       source === 'lambda.amazonaws.com' &&
       /^(CreateFunction|UpdateFunctionConfiguration)/.test(name)
     ) {
-      target = params.role;
+      target = record.requestParameters?.role;
       relation = 'deployed';
     } else if (
       source === 'bedrock.amazonaws.com' &&
       (name === 'CreateAgent' || name === 'UpdateAgent')
     ) {
-      target = params.agentResourceRoleArn;
+      target = record.requestParameters?.agentResourceRoleArn;
       relation = 'deployed';
     } else if (source === 'sts.amazonaws.com' && name === 'AssumeRole') {
-      target = params.roleArn;
+      target = record.requestParameters?.roleArn;
       relation = 'assumed';
     }
     if (!relation || typeof target !== 'string' || target === actor.arn) return;
@@ -406,6 +405,52 @@ export class UsageAggregator {
       });
     }
   }
+}
+
+const DIGIT_0 = 48;
+
+/**
+ * Parses an event time. CloudTrail writes `YYYY-MM-DDTHH:MM:SSZ`; that shape is read digit by
+ * digit (several times faster than Date.parse on the hot path), anything else goes to Date.parse.
+ */
+export function parseEventTime(t: string): number {
+  if (t.length === 20 && t.charCodeAt(10) === 84 && t.charCodeAt(19) === 90) {
+    const year = digits(t, 0, 4);
+    const month = digits(t, 5, 2);
+    const day = digits(t, 8, 2);
+    const hour = digits(t, 11, 2);
+    const minute = digits(t, 14, 2);
+    const second = digits(t, 17, 2);
+    if (
+      year >= 1970 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour <= 23 &&
+      minute <= 59 &&
+      second <= 59 &&
+      t.charCodeAt(4) === 45 &&
+      t.charCodeAt(7) === 45 &&
+      t.charCodeAt(13) === 58 &&
+      t.charCodeAt(16) === 58
+    ) {
+      // Date.UTC rolls an impossible day over (Feb 30 → Mar 2) exactly as Date.parse does here.
+      return Date.UTC(year, month - 1, day, hour, minute, second);
+    }
+  }
+  return Date.parse(t);
+}
+
+/** Reads `n` decimal digits at `at`; NaN when one is not a digit. */
+function digits(t: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = t.charCodeAt(i) - DIGIT_0;
+    if (c < 0 || c > 9) return Number.NaN;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 function bump(map: Map<string, number>, key: string): void {

@@ -47,10 +47,12 @@ function barChart(title: string, rows: { label: string; value: number; color: st
 
 /** A stacked bar per identity: used, unobservable (kept) and unused actions. */
 function usageChart(identities: IdentityResult[]): string {
-  const rows = identities.filter((r) => r.grant.allowedActions > 0).slice(0, 15);
+  const rows = identities
+    .filter((r) => r.grant.allowedActions > 0 && !r.serviceLinked)
+    .slice(0, 15);
   if (rows.length === 0) return '';
   const width = 640;
-  const labelW = 190;
+  const labelW = 210;
   const h = 22;
   const body = rows
     .map((r, i) => {
@@ -64,7 +66,7 @@ function usageChart(identities: IdentityResult[]): string {
       const unobs = r.unobservableActions.length * scale;
       const unused = r.unusedActions.length * scale;
       const tip = `${r.usedActions.length} used, ${r.unobservableActions.length} unobservable, ${r.unusedActions.length} unused`;
-      return `<g><title>${escapeHtml(`${r.name}: ${tip}`)}</title><text x="0" y="${y + 13}" class="l">${escapeHtml(r.name.slice(0, 28))}</text><rect x="${labelW}" y="${y}" width="${used.toFixed(1)}" height="${h - 7}" fill="#059669"/><rect x="${(labelW + used).toFixed(1)}" y="${y}" width="${unobs.toFixed(1)}" height="${h - 7}" fill="#9ca3af"/><rect x="${(labelW + used + unobs).toFixed(1)}" y="${y}" width="${unused.toFixed(1)}" height="${h - 7}" fill="#dc2626"/></g>`;
+      return `<g><title>${escapeHtml(`${r.name}: ${tip}`)}</title><text x="0" y="${y + 13}" class="l">${escapeHtml(r.name.length > 28 ? `${r.name.slice(0, 27)}…` : r.name)}</text><rect x="${labelW}" y="${y}" width="${used.toFixed(1)}" height="${h - 7}" fill="#059669"/><rect x="${(labelW + used).toFixed(1)}" y="${y}" width="${unobs.toFixed(1)}" height="${h - 7}" fill="#9ca3af"/><rect x="${(labelW + used + unobs).toFixed(1)}" y="${y}" width="${unused.toFixed(1)}" height="${h - 7}" fill="#dc2626"/></g>`;
     })
     .join('');
   const legend =

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import type { ActionCatalog } from '#core/catalog/catalog.ts';
 import type { CloudTrailRecord } from '#core/cloudtrail/types.ts';
-import { isDeniedErrorCode, UsageAggregator } from '#core/engine/usage.ts';
+import { isDeniedErrorCode, parseEventTime, UsageAggregator } from '#core/engine/usage.ts';
 import {
   ACCOUNT,
   aRecord,
@@ -456,5 +456,22 @@ describe('UsageAggregator', () => {
 
     // Assert
     expect([...principals.keys()].sort()).toEqual([roleArn('app'), userArn('bob')].sort());
+  });
+});
+
+describe('parseEventTime', () => {
+  it('reads the CloudTrail shape and every other ISO shape exactly as Date.parse does', () => {
+    for (const t of [
+      '2026-11-01T12:34:56Z',
+      '2024-02-29T23:59:59Z',
+      '2026-11-01T12:34:56.123Z',
+      '2026-11-01T12:34:56+02:00',
+      '2026-11-01T24:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-1a-01T00:00:00Z',
+      'not a time',
+    ]) {
+      expect(Object.is(parseEventTime(t), Date.parse(t)), t).toBe(true);
+    }
   });
 });
