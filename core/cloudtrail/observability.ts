@@ -69,6 +69,15 @@ export const DATA_EVENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   sns: ['Publish'],
   // AWS::SQS::Queue message APIs (CloudTrail UG "Logging data events").
   sqs: ['SendMessage', 'ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility'],
+  // CloudWatch Logs ingestion and reads (PutLogEvents above all: every Lambda function's role
+  // holds it) are not recorded as management events `[infer]`: a Lambda-run agent that logs all
+  // day shows no PutLogEvents in its trail. Classed as data events so they are never called
+  // unused from a trail that cannot show them.
+  logs: ['PutLogEvents', 'GetLogEvents', 'FilterLogEvents', 'StartLiveTail', 'GetLogRecord'],
+  // CloudWatch metric APIs are the AWS::CloudWatch::Metric data event type `[verify]`.
+  cloudwatch: ['PutMetricData', 'GetMetricData', 'GetMetricStatistics', 'ListMetrics'],
+  // X-Ray telemetry ingestion from the SDK daemon is not recorded per call `[infer]`.
+  xray: ['PutTraceSegments', 'PutTelemetryRecords', 'GetSamplingRules', 'GetSamplingTargets'],
   // AWS::Kinesis::Stream record-level APIs.
   kinesis: ['GetRecords', 'GetShardIterator', 'PutRecord', 'PutRecords', 'SubscribeToShard'],
   // Bedrock UG "Monitor Amazon Bedrock API calls using CloudTrail". InvokeModel, Converse* and
