@@ -14,6 +14,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One moto server serves the project; files run one at a time so resets do not race.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],
           environment: 'node',

@@ -101,7 +101,80 @@ export interface ServiceLastAccessed {
     name?: string;
     lastAuthenticated?: string;
     lastAuthenticatedEntity?: string;
+    /**
+     * ACTION_LEVEL results (`TrackedActionsLastAccessed`) for the services IAM tracks per action:
+     * action name (without prefix) and when it was last authenticated, if ever.
+     */
+    actions?: { action: string; lastAccessed?: string }[];
   }[];
+}
+
+/** A Lambda function as inventoried from the Lambda API. Environment values are never read. */
+export interface LambdaFunctionInfo {
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+  roleArn: string;
+  runtime?: string;
+  lastModified?: string;
+  /** Names of environment variables only: values can hold secrets and are never stored. */
+  environmentVariableNames: string[];
+  layers: string[];
+  /** Who may invoke it, from its resource-based policy. */
+  invokers: {
+    principal: string;
+    action: string;
+    sourceArn?: string;
+    sourceAccount?: string;
+    sid?: string;
+  }[];
+  functionUrls: { url: string; authType: string }[];
+  eventSources: { arn: string; state?: string; uuid?: string }[];
+  tags: Record<string, string>;
+}
+
+/** An AI agent resource: a Bedrock agent or an AgentCore runtime or gateway. */
+export interface AgentInfo {
+  kind: 'bedrock-agent' | 'agentcore-runtime' | 'agentcore-gateway';
+  id: string;
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+  /** The IAM role the agent acts as. */
+  roleArn?: string;
+  foundationModel?: string;
+  status?: string;
+  createdAt?: string;
+  /** Tools: action groups (Bedrock) or gateway targets (AgentCore), with the Lambda behind each. */
+  tools: {
+    name: string;
+    kind: 'action-group' | 'gateway-target' | 'knowledge-base';
+    lambdaArn?: string;
+    endpoint?: string;
+    arn?: string;
+    state?: string;
+  }[];
+  aliases: string[];
+  tags: Record<string, string>;
+}
+
+/** What a CloudTrail trail records, from DescribeTrails and GetEventSelectors. */
+export interface TrailInfo {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  accountId: string;
+  s3BucketName?: string;
+  s3KeyPrefix?: string;
+  isOrganizationTrail: boolean;
+  isMultiRegionTrail: boolean;
+  isLogging?: boolean;
+  /** Management events recorded, and which kind. */
+  managementEvents: 'All' | 'ReadOnly' | 'WriteOnly' | 'None';
+  /** IAM service prefixes whose data events the trail records (`s3`, `lambda`, `dynamodb`, …). */
+  dataEventServices: string[];
 }
 
 /** Everything known about an account's IAM configuration. */
@@ -114,6 +187,12 @@ export interface AccountInventory {
   policies: Map<string, ManagedPolicy>;
   credentialReport: CredentialReportRow[];
   lastAccessed: ServiceLastAccessed[];
+  /** Lambda functions (live scans). */
+  functions: LambdaFunctionInfo[];
+  /** AI agent resources (live scans). */
+  agents: AgentInfo[];
+  /** CloudTrail trails and what they record (live scans). */
+  trails: TrailInfo[];
 }
 
 /** An empty inventory to fill. */
@@ -126,5 +205,8 @@ export function emptyInventory(): AccountInventory {
     policies: new Map(),
     credentialReport: [],
     lastAccessed: [],
+    functions: [],
+    agents: [],
+    trails: [],
   };
 }
