@@ -143,6 +143,9 @@ export function anInventory(
     policies?: ManagedPolicy[];
     credentialReport?: CredentialReportRow[];
     lastAccessed?: AccountInventory['lastAccessed'];
+    functions?: AccountInventory['functions'];
+    agents?: AccountInventory['agents'];
+    trails?: AccountInventory['trails'];
   } = {},
 ): AccountInventory {
   return {
@@ -153,6 +156,9 @@ export function anInventory(
     policies: new Map((parts.policies ?? []).map((p) => [p.arn, p])),
     credentialReport: parts.credentialReport ?? [],
     lastAccessed: parts.lastAccessed ?? [],
+    functions: parts.functions ?? [],
+    agents: parts.agents ?? [],
+    trails: parts.trails ?? [],
   };
 }
 
