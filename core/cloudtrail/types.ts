@@ -37,6 +37,7 @@ export interface UserIdentity {
 /** One CloudTrail record. */
 export interface CloudTrailRecord {
   eventVersion?: string;
+  eventID?: string;
   eventTime?: string;
   /** Logstash exports carry this instead of eventTime. */
   '@timestamp'?: string;

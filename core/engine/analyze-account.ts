@@ -3,6 +3,7 @@
  * findings document. Pure: the CLI, the Lambdas and the benchmark all call this one function.
  */
 import type { ActionCatalog } from '#core/catalog/catalog.ts';
+import { buildTools, type Tool, toolChainFindings } from '#core/engine/agent-graph.ts';
 import { type Classification, Classifier } from '#core/engine/classify.ts';
 import {
   buildObservationIndex,
@@ -20,7 +21,11 @@ import type {
   IamIdentity,
   ServiceLastAccessed,
 } from '#core/iam/inventory.ts';
+import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { Finding, FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+
+type Edge = IdentityResult['links']['createdBy'][number];
+
 import type { InputIssue } from '#core/model/input-issue.ts';
 import { type EffectiveGrant, GrantCalculator, type PolicySource } from '#core/policy/effective.ts';
 import { ActionMatcher } from '#core/policy/match.ts';
@@ -36,6 +41,8 @@ export interface AnalyzeInput {
   issues: InputIssue[];
   /** Files read, by kind, for coverage. */
   files?: { cloudtrail: number; iam: number; ignored: number };
+  /** APIs a live scan could not call. */
+  gaps?: CoverageGap[];
   toolVersion: string;
 }
 
@@ -69,7 +76,7 @@ export class AccountAnalyzer {
     const { catalog, inventory, usage, window } = input;
     this.calculator = new GrantCalculator(new ActionMatcher(catalog));
     this.classifier = new Classifier(catalog);
-    this.observation = buildObservationIndex(catalog, usage.coverage, window);
+    this.observation = buildObservationIndex(catalog, usage.coverage, window, inventory.trails);
     this.groups = new Map(inventory.groups.map((g) => [g.name, g]));
     this.credentials = new Map(inventory.credentialReport.map((r) => [r.arn, r]));
     this.lastAccessed = new Map(inventory.lastAccessed.map((l) => [l.principalArn, l]));
@@ -257,7 +264,18 @@ function buildDocument(
   const { catalog, usage, window, inventory } = input;
   const cov = usage.coverage;
   const known = new Set(analyses.map((a) => a.identity.arn));
-  const results = analyses.map((a) => serializeIdentity(a, catalog, usage.linkages));
+  const tools = buildTools(analyses, inventory, catalog);
+  const chain = toolChainFindings(analyses, tools, catalog);
+  for (const a of analyses) {
+    const extra = chain.get(a.identity.arn);
+    if (extra) {
+      a.findings.push(...extra);
+      a.findings.sort((x, y) => SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity));
+    }
+  }
+  const results = analyses.map((a) =>
+    serializeIdentity(a, catalog, usage.linkages, tools.get(a.identity.arn) ?? []),
+  );
   const root = [...usage.principals.values()].filter((p) => p.kind === 'root');
   for (const r of root) {
     known.add(r.arn);
@@ -362,22 +380,88 @@ function buildDocument(
       readEventsObserved: cov.readOnlyEvents > 0,
       dataEventServices: [...cov.dataEventServices.keys()].sort(),
       gaps,
+      accessGaps: input.gaps ?? [],
+      trails: inventory.trails.map((t) => ({
+        name: t.name,
+        arn: t.arn,
+        homeRegion: t.homeRegion,
+        isLogging: t.isLogging ?? null,
+        managementEvents: t.managementEvents,
+        dataEventServices: t.dataEventServices,
+      })),
       unknownPrincipals,
       issues,
     },
     identities: results,
+    agents: inventory.agents.map((g) => ({
+      kind: g.kind,
+      id: g.id,
+      arn: g.arn,
+      name: g.name,
+      accountId: g.accountId,
+      region: g.region,
+      roleArn: g.roleArn ?? null,
+      foundationModel: g.foundationModel ?? null,
+      status: g.status ?? null,
+      tools: g.tools.map((t) => ({
+        name: t.name,
+        kind: t.kind,
+        arn: t.arn ?? null,
+        lambdaArn: t.lambdaArn ?? null,
+        endpoint: t.endpoint ?? null,
+        functionRoleArn:
+          (t.lambdaArn && inventory.functions.find((f) => f.arn === t.lambdaArn)?.roleArn) || null,
+      })),
+      aliases: g.aliases,
+      owners: ownersOf(g.tags),
+      createdBy: linksFor(g.arn, usage.linkages, 'created'),
+    })),
+    functions: inventory.functions.map((f) => ({
+      arn: f.arn,
+      name: f.name,
+      accountId: f.accountId,
+      region: f.region,
+      roleArn: f.roleArn,
+      runtime: f.runtime ?? null,
+      environmentVariableNames: f.environmentVariableNames,
+      layers: f.layers,
+      invokers: f.invokers.map((i) => ({
+        principal: i.principal,
+        action: i.action,
+        sourceArn: i.sourceArn ?? null,
+        sourceAccount: i.sourceAccount ?? null,
+      })),
+      functionUrls: f.functionUrls,
+      eventSources: f.eventSources.map((e) => e.arn),
+      owners: ownersOf(f.tags),
+      createdBy: linksFor(f.arn, usage.linkages, 'created'),
+    })),
   };
 }
 
 function linksFor(
-  arn: string,
+  target: string,
   linkages: Map<string, Linkage>,
   relation: Linkage['relation'],
-): string[] {
-  const out = new Set<string>();
-  for (const l of linkages.values())
-    if (l.target === arn && l.relation === relation) out.add(l.actor);
-  return [...out].sort();
+): Edge[] {
+  const out: Edge[] = [];
+  for (const l of linkages.values()) {
+    if (l.target !== target || l.relation !== relation) continue;
+    out.push({
+      arn: l.actor,
+      via: l.via,
+      events: l.count,
+      lastSeen: iso(l.last),
+      eventIds: l.eventIds,
+      invokedBy: l.invokedBy ?? null,
+      sourceIdentities: l.sourceIdentities,
+    });
+  }
+  return out.sort((x, y) => x.arn.localeCompare(y.arn));
+}
+
+function ownersOf(tags: Record<string, string>): string[] {
+  return OWNER_TAGS.map((k) => tags[k]).filter((v): v is string => !!v);
 }
 
 const OWNER_TAGS = [
@@ -395,6 +479,7 @@ function serializeIdentity(
   a: IdentityAnalysis,
   catalog: ActionCatalog,
   linkages: Map<string, Linkage>,
+  tools: Tool[],
 ): IdentityResult {
   const { identity, grant, evidence, usage, classification, recommendation } = a;
   const q = (id: number) => catalog.actions[id]!.qualified;
@@ -422,10 +507,11 @@ function serializeIdentity(
     serviceLinked: identity.type === 'role' && identity.serviceLinked,
     confidence: a.confidence,
     links: {
-      owners: OWNER_TAGS.map((k) => identity.tags[k]).filter((v): v is string => !!v),
+      owners: ownersOf(identity.tags),
       createdBy: linksFor(identity.arn, linkages, 'created'),
       deployedBy: linksFor(identity.arn, linkages, 'deployed'),
       assumedBy: linksFor(identity.arn, linkages, 'assumed'),
+      tools,
       sourceIdentities: [...(usage?.sourceIdentities ?? [])]
         .map(([value, count]) => ({ value, count }))
         .sort((x, y) => y.count - x.count),
@@ -531,6 +617,7 @@ function serializeRoot(
       createdBy: [],
       deployedBy: [],
       assumedBy: [],
+      tools: [],
       sourceIdentities: [],
       identityCenterUsers: [],
     },

@@ -7,7 +7,7 @@
 import { type ActionCatalog, isReadOnly } from '#core/catalog/catalog.ts';
 import { classifyObservability } from '#core/cloudtrail/observability.ts';
 import type { CorpusCoverage, PrincipalUsage, TimeWindow } from '#core/engine/usage.ts';
-import type { ServiceLastAccessed } from '#core/iam/inventory.ts';
+import type { ServiceLastAccessed, TrailInfo } from '#core/iam/inventory.ts';
 import { ActionSet } from '#core/policy/action-set.ts';
 import type { EffectiveGrant } from '#core/policy/effective.ts';
 
@@ -18,6 +18,7 @@ export type UnobservableReason =
   | 'read-events-not-logged'
   | 'service-used-per-access-advisor'
   | 'activity-outside-corpus'
+  | 'used-per-access-advisor'
   | 'no-activity-data';
 
 /** Explanations shown next to each reason. */
@@ -31,6 +32,8 @@ export const UNOBSERVABLE_EXPLANATIONS: Record<UnobservableReason, string> = {
     'IAM last-accessed data shows the service used in the window, but the trail shows no action of it',
   'activity-outside-corpus':
     'IAM reports this identity active in the window, but the corpus holds none of its events',
+  'used-per-access-advisor':
+    'IAM last-accessed data (action level) shows this action used in the window; the trail does not',
   'no-activity-data':
     'no CloudTrail record falls in the window and no IAM last-accessed data covers this identity',
 };
@@ -72,16 +75,27 @@ export function buildObservationIndex(
   catalog: ActionCatalog,
   coverage: CorpusCoverage,
   window: TimeWindow,
+  trails: readonly TrailInfo[] = [],
 ): ObservationIndex {
+  // What the trails are configured to record counts as observable even when the corpus holds
+  // no such event: a logged data-event service with no events in it was truly not used.
+  const logging = trails.filter((t) => t.isLogging !== false);
+  const dataServices = new Set([
+    ...coverage.dataEventServices.keys(),
+    ...logging.flatMap((t) => t.dataEventServices),
+  ]);
   const size = catalog.actions.length;
   const permissionOnly = new ActionSet(size);
   const dataEventsNotLogged = new ActionSet(size);
   const readsNotLogged = new ActionSet(size);
-  const readsLogged = coverage.readOnlyEvents > 0;
+  const readsLogged =
+    coverage.readOnlyEvents > 0 ||
+    (coverage.recordsInWindow > 0 &&
+      logging.some((t) => t.managementEvents === 'All' || t.managementEvents === 'ReadOnly'));
   for (const action of catalog.actions) {
     const obs = classifyObservability(action);
     if (obs.kind === 'permission-only') permissionOnly.add(action.id);
-    else if (obs.kind === 'data-event' && !coverage.dataEventServices.has(obs.service)) {
+    else if (obs.kind === 'data-event' && !dataServices.has(obs.service)) {
       dataEventsNotLogged.add(action.id);
     }
     if (!readsLogged && isReadOnly(action)) readsNotLogged.add(action.id);
@@ -121,15 +135,26 @@ export function joinUsage(
 
   // Access Advisor saw a service used but the trail saw none of its actions: the trail misses
   // something (a region, a data event), so no action of that service can be called unused.
+  // With ACTION_LEVEL data, IAM names the tracked actions it saw used: those are kept as used
+  // per Access Advisor, tracked ones not seen are observable, and only the service's untracked
+  // actions fall under the service-level rule above.
   const advisor = new ActionSet(size);
+  const advisorActions = new ActionSet(size);
   for (const s of lastAccessed?.services ?? []) {
     const ns = s.namespace.toLowerCase();
+    const tracked = new Set<number>();
+    for (const a of s.actions ?? []) {
+      const id = catalog.idOfParts(ns, a.action);
+      if (id === undefined) continue;
+      tracked.add(id);
+      if (a.lastAccessed && Date.parse(a.lastAccessed) >= window.from) advisorActions.add(id);
+    }
     if (
       s.lastAuthenticated &&
       Date.parse(s.lastAuthenticated) >= window.from &&
       !usedServiceSet.has(ns)
     ) {
-      for (const id of catalog.serviceActionIds(ns)) advisor.add(id);
+      for (const id of catalog.serviceActionIds(ns)) if (!tracked.has(id)) advisor.add(id);
     }
   }
 
@@ -147,12 +172,15 @@ export function joinUsage(
     // Without CloudTrail, only Access Advisor can show usage, and only per service: services it
     // saw used keep all their actions; services it tracked as unused are unused. Without either,
     // nothing was observable.
-    if (lastAccessed) take('service-used-per-access-advisor', advisor);
-    else take('no-activity-data', ActionSet.full(size));
+    if (lastAccessed) {
+      take('used-per-access-advisor', advisorActions);
+      take('service-used-per-access-advisor', advisor);
+    } else take('no-activity-data', ActionSet.full(size));
   }
   take('permission-only', index.permissionOnly);
   take('data-events-not-logged', index.dataEventsNotLogged);
   take('read-events-not-logged', index.readsNotLogged);
+  take('used-per-access-advisor', advisorActions);
   take('service-used-per-access-advisor', advisor);
   const unobservableAll = new ActionSet(size);
   for (const set of unobservable.values()) unobservableAll.unionWith(set);

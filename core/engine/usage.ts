@@ -56,16 +56,30 @@ export interface PrincipalUsage {
 
 /** A relation between an actor and an identity seen in the trail. */
 export interface Linkage {
-  /** The identity acted upon (a role ARN). */
+  /** What was acted upon: a role, function, agent or runtime ARN. */
   target: string;
-  /** The identity that acted. */
+  /** The IAM identity that acted. */
   actor: string;
-  /** `created` (CreateRole), `deployed` (passed to Lambda or Bedrock), `assumed` (AssumeRole). */
+  /**
+   * `created` (CreateRole, CreateFunction, CreateAgent, CreateAgentRuntime), `deployed` (the role
+   * was passed to a function, agent or runtime), `assumed` (AssumeRole).
+   */
   relation: 'created' | 'deployed' | 'assumed';
+  /** The event name that proves it. */
   via: string;
   count: number;
   last: number;
+  /** eventID of the first few events that prove the edge. */
+  eventIds: string[];
+  /** The AWS service that made the call for the actor (CloudFormation for stack operations). */
+  invokedBy?: string;
+  /** sourceIdentity values of the actor's sessions on these events: the human behind a pipeline. */
+  sourceIdentities: string[];
+  /** Session names used (AssumeRole), a few. */
+  sessionNames: string[];
 }
+
+const MAX_EDGE_EVIDENCE = 5;
 
 /** Tallies of what the corpus held. */
 export interface CorpusCoverage {
@@ -362,47 +376,76 @@ export class UsageAggregator {
     return usage;
   }
 
-  /** Notes who created, deployed or assumed which role, from the few events that say so. */
+  /**
+   * Notes who created, deployed or assumed what, from the few events that say so. Only
+   * successful calls count, and only what the event itself names: nothing is inferred.
+   */
   private link(record: CloudTrailRecord, actor: ResolvedPrincipal, time: number): void {
     const name = record.eventName ?? '';
     const source = record.eventSource ?? '';
-    let target: unknown;
-    let relation: Linkage['relation'] | undefined;
+    const req = record.requestParameters ?? undefined;
+    const res = record.responseElements ?? undefined;
+    const edges: [Linkage['relation'], unknown][] = [];
     if (source === 'iam.amazonaws.com' && name === 'CreateRole') {
-      const role = (record.responseElements?.role ?? {}) as { arn?: unknown };
-      target = role.arn;
-      relation = 'created';
-    } else if (
-      source === 'lambda.amazonaws.com' &&
-      /^(CreateFunction|UpdateFunctionConfiguration)/.test(name)
-    ) {
-      target = record.requestParameters?.role;
-      relation = 'deployed';
+      edges.push(['created', (res?.role as { arn?: unknown } | undefined)?.arn]);
+    } else if (source === 'lambda.amazonaws.com' && /^CreateFunction/.test(name)) {
+      edges.push(['deployed', req?.role], ['created', res?.functionArn]);
+    } else if (source === 'lambda.amazonaws.com' && /^UpdateFunctionConfiguration/.test(name)) {
+      edges.push(['deployed', req?.role]);
     } else if (
       source === 'bedrock.amazonaws.com' &&
       (name === 'CreateAgent' || name === 'UpdateAgent')
     ) {
-      target = record.requestParameters?.agentResourceRoleArn;
-      relation = 'deployed';
+      edges.push(['deployed', req?.agentResourceRoleArn]);
+      if (name === 'CreateAgent')
+        edges.push(['created', (res?.agent as { agentArn?: unknown } | undefined)?.agentArn]);
+    } else if (
+      source.startsWith('bedrock-agentcore') &&
+      (name === 'CreateAgentRuntime' || name === 'CreateGateway')
+    ) {
+      edges.push(['deployed', req?.roleArn], ['created', res?.agentRuntimeArn ?? res?.gatewayArn]);
     } else if (source === 'sts.amazonaws.com' && name === 'AssumeRole') {
-      target = record.requestParameters?.roleArn;
-      relation = 'assumed';
+      edges.push(['assumed', req?.roleArn]);
     }
-    if (!relation || typeof target !== 'string' || target === actor.arn) return;
-    const key = `${relation}|${target}|${actor.arn}`;
-    const l = this.linkages.get(key);
-    if (l) {
+    for (const [relation, target] of edges) {
+      if (typeof target !== 'string' || target === actor.arn) continue;
+      const key = `${relation}|${target}|${actor.arn}`;
+      let l = this.linkages.get(key);
+      if (!l) {
+        l = {
+          target,
+          actor: actor.arn,
+          relation,
+          via: name,
+          count: 0,
+          last: time,
+          eventIds: [],
+          sourceIdentities: [],
+          sessionNames: [],
+        };
+        this.linkages.set(key, l);
+      }
       l.count++;
       if (time > l.last) l.last = time;
-    } else {
-      this.linkages.set(key, {
-        target,
-        actor: actor.arn,
-        relation,
-        via: name,
-        count: 1,
-        last: time,
-      });
+      if (
+        typeof (record as { eventID?: unknown }).eventID === 'string' &&
+        l.eventIds.length < MAX_EDGE_EVIDENCE
+      ) {
+        l.eventIds.push((record as { eventID: string }).eventID);
+      }
+      const invokedBy = record.userIdentity?.invokedBy;
+      if (invokedBy && !l.invokedBy) l.invokedBy = invokedBy;
+      if (actor.sourceIdentity && !l.sourceIdentities.includes(actor.sourceIdentity))
+        l.sourceIdentities.push(actor.sourceIdentity);
+      const session = req?.roleSessionName;
+      if (
+        relation === 'assumed' &&
+        typeof session === 'string' &&
+        l.sessionNames.length < MAX_EDGE_EVIDENCE &&
+        !l.sessionNames.includes(session)
+      ) {
+        l.sessionNames.push(session);
+      }
     }
   }
 }

@@ -44,6 +44,36 @@ export const GeneratedPolicySchema = z.object({
   }),
 });
 
+/** An edge of the agent graph, with the events that prove it. */
+export const EdgeSchema = z.object({
+  arn: z.string(),
+  via: z.string(),
+  events: z.number().int(),
+  lastSeen: isoDate,
+  eventIds: z.array(z.string()),
+  invokedBy: z.string().nullable(),
+  sourceIdentities: z.array(z.string()),
+});
+
+/** Schema of a tool an identity can use. */
+export const ToolSchema = z.object({
+  kind: z.enum(['lambda-function', 'role', 'knowledge-base', 'endpoint']),
+  arn: z.string(),
+  roleArn: z.string().nullable(),
+  via: z.string(),
+  reach: z.enum(['configured', 'granted', 'conditional']),
+});
+
+/** Schema of a coverage gap. */
+export const CoverageGapSchema = z.object({
+  provider: z.enum(['aws', 'entra', 'saas']),
+  api: z.string(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  reason: z.enum(['access-denied', 'unsupported', 'failed']),
+  detail: z.string(),
+});
+
 /** Schema of one identity's result. */
 export const IdentityResultSchema = z.object({
   id: z.string(),
@@ -60,9 +90,10 @@ export const IdentityResultSchema = z.object({
   confidence: z.enum(['high', 'medium', 'low']),
   links: z.object({
     owners: z.array(z.string()),
-    createdBy: z.array(z.string()),
-    deployedBy: z.array(z.string()),
-    assumedBy: z.array(z.string()),
+    createdBy: z.array(EdgeSchema),
+    deployedBy: z.array(EdgeSchema),
+    assumedBy: z.array(EdgeSchema),
+    tools: z.array(ToolSchema),
     sourceIdentities: z.array(z.object({ value: z.string(), count: z.number() })),
     identityCenterUsers: z.array(z.string()),
   }),
@@ -140,6 +171,56 @@ export const IdentityResultSchema = z.object({
   findings: z.array(FindingSchema),
 });
 
+/** Schema of an AI agent resource (Bedrock agent, AgentCore runtime or gateway). */
+export const AgentResultSchema = z.object({
+  kind: z.enum(['bedrock-agent', 'agentcore-runtime', 'agentcore-gateway']),
+  id: z.string(),
+  arn: z.string(),
+  name: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  roleArn: z.string().nullable(),
+  foundationModel: z.string().nullable(),
+  status: z.string().nullable(),
+  tools: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.string(),
+      arn: z.string().nullable(),
+      lambdaArn: z.string().nullable(),
+      endpoint: z.string().nullable(),
+      functionRoleArn: z.string().nullable(),
+    }),
+  ),
+  aliases: z.array(z.string()),
+  owners: z.array(z.string()),
+  createdBy: z.array(EdgeSchema),
+});
+
+/** Schema of a Lambda function. */
+export const FunctionResultSchema = z.object({
+  arn: z.string(),
+  name: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  roleArn: z.string(),
+  runtime: z.string().nullable(),
+  environmentVariableNames: z.array(z.string()),
+  layers: z.array(z.string()),
+  invokers: z.array(
+    z.object({
+      principal: z.string(),
+      action: z.string(),
+      sourceArn: z.string().nullable(),
+      sourceAccount: z.string().nullable(),
+    }),
+  ),
+  functionUrls: z.array(z.object({ url: z.string(), authType: z.string() })),
+  eventSources: z.array(z.string()),
+  owners: z.array(z.string()),
+  createdBy: z.array(EdgeSchema),
+});
+
 /** Schema of the whole document. */
 export const FindingsDocumentSchema = z.object({
   schemaVersion: z.literal('1'),
@@ -190,10 +271,23 @@ export const FindingsDocumentSchema = z.object({
     readEventsObserved: z.boolean(),
     dataEventServices: z.array(z.string()),
     gaps: z.array(z.string()),
+    accessGaps: z.array(CoverageGapSchema),
+    trails: z.array(
+      z.object({
+        name: z.string(),
+        arn: z.string(),
+        homeRegion: z.string(),
+        isLogging: z.boolean().nullable(),
+        managementEvents: z.string(),
+        dataEventServices: z.array(z.string()),
+      }),
+    ),
     unknownPrincipals: z.array(z.object({ arn: z.string(), events: z.number().int() })),
     issues: z.array(InputIssueSchema),
   }),
   identities: z.array(IdentityResultSchema),
+  agents: z.array(AgentResultSchema),
+  functions: z.array(FunctionResultSchema),
 });
 
 /** The findings document. */

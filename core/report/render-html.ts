@@ -133,8 +133,15 @@ export function renderHtml(doc: FindingsDocument): string {
     .join('');
   const details = sorted.map((r) => identitySection(r)).join('');
   const c = doc.coverage;
-  const gaps = c.gaps.length
-    ? `<div class="gaps"><p><b>What this scan could not see</b></p><ul>${c.gaps.map((g) => `<li>${e(g)}</li>`).join('')}</ul></div>`
+  const gapItems = [
+    ...c.accessGaps.map(
+      (g) =>
+        `${g.reason === 'access-denied' ? 'Denied' : g.reason === 'unsupported' ? 'Not available' : 'Failed'}: ${g.api}${g.account ? ` in ${g.account}` : ''}${g.region ? `/${g.region}` : ''}: ${g.detail}`,
+    ),
+    ...c.gaps,
+  ];
+  const gaps = gapItems.length
+    ? `<div class="gaps"><p><b>What this scan could not see</b></p><ul>${gapItems.map((g) => `<li>${e(g)}</li>`).join('')}</ul></div>`
     : '';
   const unmapped = c.unmappedPairs.length
     ? `<table><tr><th>Unmapped eventSource</th><th>eventName</th><th>Records</th></tr>${c.unmappedPairs
@@ -163,6 +170,7 @@ export function renderHtml(doc: FindingsDocument): string {
 <div class="cards">${cards}</div>
 ${gaps}
 <div class="charts">${charts}${usageChart(sorted)}</div>
+${doc.agents.length ? `<h2>AI agents</h2><table><tr><th>Agent</th><th>Kind</th><th>Runs as</th><th>Model</th><th>Tools</th><th>Created by</th></tr>${doc.agents.map((g) => `<tr><td>${e(g.name)}</td><td>${e(g.kind)}</td><td>${e(g.roleArn ?? 'unknown')}</td><td>${e(g.foundationModel ?? '')}</td><td>${e(g.tools.map((t) => `${t.name}${t.functionRoleArn ? ` → ${t.functionRoleArn}` : ''}`).join(', ') || 'none')}</td><td>${e(g.createdBy.map((x) => x.arn).join(', ') || 'unknown')}</td></tr>`).join('')}</table>` : ''}
 <h2>Identities</h2>
 <table><tr><th>Identity</th><th>Class</th><th>Used</th><th>Unused</th><th>Unobservable</th><th>Findings</th><th>Recommendation</th><th>Confidence</th></tr>${rows}</table>
 <h2>Details</h2>
@@ -183,8 +191,15 @@ function identitySection(r: IdentityResult): string {
   const e = escapeHtml;
   const people = [
     ...r.links.owners.map((o) => `owner ${o}`),
-    ...r.links.deployedBy.map((d) => `deployed by ${d}`),
-    ...r.links.createdBy.map((d) => `created by ${d}`),
+    ...r.links.deployedBy.map(
+      (d) =>
+        `deployed by ${d.arn} (${d.via}${d.invokedBy ? ` via ${d.invokedBy}` : ''}${d.sourceIdentities.length ? `, source identity ${d.sourceIdentities.join(', ')}` : ''})`,
+    ),
+    ...r.links.createdBy.map((d) => `created by ${d.arn} (${d.via})`),
+    ...r.links.assumedBy.slice(0, 5).map((d) => `assumed by ${d.arn}`),
+    ...r.links.tools.map(
+      (t) => `tool ${t.arn} (${t.via}${t.roleArn ? `, runs as ${t.roleArn}` : ''})`,
+    ),
     ...r.links.sourceIdentities.map((x) => `source identity ${x.value}`),
   ];
   const findings = r.findings.length

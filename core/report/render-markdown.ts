@@ -63,9 +63,31 @@ export function renderMarkdown(doc: FindingsDocument): string {
     `| Identities to rightsize / decommission | ${s.identitiesToRightsize} / ${s.identitiesToDecommission} |`,
   );
   out.push('');
-  if (doc.coverage.gaps.length > 0) {
+  if (doc.coverage.gaps.length > 0 || doc.coverage.accessGaps.length > 0) {
     out.push('> **What this scan could not see**');
+    for (const g of doc.coverage.accessGaps) {
+      out.push(
+        `> - ${g.reason === 'access-denied' ? 'Denied' : g.reason === 'unsupported' ? 'Not available' : 'Failed'}: \`${g.api}\`${g.account ? ` in ${g.account}` : ''}${g.region ? `/${g.region}` : ''}: ${g.detail}`,
+      );
+    }
     for (const g of doc.coverage.gaps) out.push(`> - ${g}`);
+    out.push('');
+  }
+  if (doc.agents.length > 0) {
+    out.push('## AI agents');
+    out.push('');
+    out.push('| Agent | Kind | Runs as | Model | Tools | Created by |');
+    out.push('|---|---|---|---|---|---|');
+    for (const g of doc.agents) {
+      const tools = g.tools
+        .map(
+          (t) => `${t.name}${t.functionRoleArn ? ` → ${t.functionRoleArn.split('/').pop()}` : ''}`,
+        )
+        .join(', ');
+      out.push(
+        `| ${cell(g.name)} | ${g.kind} | ${cell(g.roleArn ?? 'unknown')} | ${cell(g.foundationModel ?? '')} | ${cell(tools || 'none')} | ${cell(g.createdBy.map((c) => c.arn).join(', ') || 'unknown')} |`,
+      );
+    }
     out.push('');
   }
   const top = doc.identities.flatMap((r) =>
@@ -107,8 +129,15 @@ export function renderMarkdown(doc: FindingsDocument): string {
     );
     const people = [
       ...r.links.owners.map((o) => `owner ${o}`),
-      ...r.links.deployedBy.map((d) => `deployed by ${d}`),
-      ...r.links.createdBy.map((d) => `created by ${d}`),
+      ...r.links.deployedBy.map(
+        (d) =>
+          `deployed by ${d.arn} (${d.via}${d.invokedBy ? ` via ${d.invokedBy}` : ''}${d.sourceIdentities.length ? `, source identity ${d.sourceIdentities.join(', ')}` : ''})`,
+      ),
+      ...r.links.createdBy.map((d) => `created by ${d.arn} (${d.via})`),
+      ...r.links.assumedBy.slice(0, 5).map((d) => `assumed by ${d.arn}`),
+      ...r.links.tools.map(
+        (t) => `tool ${t.arn} (${t.via}${t.roleArn ? `, runs as ${t.roleArn}` : ''})`,
+      ),
       ...r.links.sourceIdentities.map((x) => `source identity ${x.value}`),
     ];
     if (people.length > 0) out.push(`\nPeople: ${people.join('; ')}`);

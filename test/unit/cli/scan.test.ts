@@ -99,9 +99,11 @@ describe('leash scan over the sample account', () => {
     expect(byName(doc, 'alice').class).toBe('human');
     expect(byName(doc, 'dave').aiRole).toBe('user');
     expect(byName(doc, 'ci-deploy').class).toBe('workload');
-    expect(byName(doc, 'support-agent').links.deployedBy).toContain(
-      'arn:aws:iam::111122223333:role/ci-deploy',
-    );
+    const deployed = byName(doc, 'support-agent').links.deployedBy;
+    expect(deployed.map((d) => d.arn)).toContain('arn:aws:iam::111122223333:role/ci-deploy');
+    // Every edge names the events that prove it; CloudFormation-made ones say so.
+    for (const d of deployed) expect(d.eventIds.length).toBeGreaterThan(0);
+    expect(deployed.some((d) => d.invokedBy === 'cloudformation.amazonaws.com')).toBe(true);
     expect(byName(doc, 'AWSServiceRoleForSupport').recommendedPolicy).toBeNull();
     expect(byName(doc, 'old-etl-role').recommendation).toBe('decommission');
     expect(byName(doc, 'legacy-reporting').findings.map((f) => f.ruleId)).toContain('LP-IAM-002');
