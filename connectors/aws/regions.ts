@@ -50,7 +50,9 @@ export async function enabledRegions(
     failures.push({ api: 'account:ListRegions', err });
   }
   try {
-    const out = await clients.ec2(FALLBACK_REGION).send(new DescribeRegionsCommand({ AllRegions: false }));
+    const out = await clients
+      .ec2(FALLBACK_REGION)
+      .send(new DescribeRegionsCommand({ AllRegions: false }));
     const names = (out.Regions ?? []).flatMap((r) => (r.RegionName ? [r.RegionName] : []));
     if (names.length > 0) return sortedUnique(names);
   } catch (err) {

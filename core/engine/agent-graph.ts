@@ -151,8 +151,10 @@ export function toolChainFindings(
     const rows: Record<string, unknown>[] = [];
     let extraTotal = 0;
     let privileged = false;
+    const seen = new Set<string>();
     for (const t of tools.get(a.identity.arn) ?? []) {
-      if (!t.roleArn || t.roleArn === a.identity.arn) continue;
+      if (!t.roleArn || t.roleArn === a.identity.arn || seen.has(t.arn)) continue;
+      seen.add(t.arn);
       const target = byArn.get(t.roleArn);
       if (!target) continue;
       const extra: ActionSet = target.grant.allowed.clone().subtract(a.grant.allowed);

@@ -197,7 +197,11 @@ async function listActionGroups(
     for await (const page of paginateListAgentActionGroups({ client }, input)) {
       for (const g of page.actionGroupSummaries ?? []) {
         if (g.actionGroupId)
-          out.push({ id: g.actionGroupId, name: g.actionGroupName ?? g.actionGroupId, state: g.actionGroupState });
+          out.push({
+            id: g.actionGroupId,
+            name: g.actionGroupName ?? g.actionGroupId,
+            state: g.actionGroupState,
+          });
       }
     }
     return out;
@@ -208,7 +212,11 @@ async function listActionGroups(
   for (const s of summaries) {
     const group = await ctx.gaps.guard('bedrock:GetAgentActionGroup', where, async () => {
       const out = await client.send(
-        new GetAgentActionGroupCommand({ agentId, agentVersion: AGENT_VERSION, actionGroupId: s.id }),
+        new GetAgentActionGroupCommand({
+          agentId,
+          agentVersion: AGENT_VERSION,
+          actionGroupId: s.id,
+        }),
       );
       return out.agentActionGroup;
     });
@@ -231,21 +239,25 @@ async function collectRuntimes(
   client: BedrockAgentCoreControlClient,
   ctx: RegionContext,
 ): Promise<AgentInfo[]> {
-  const summaries = await listOrUnsupported(ctx, 'bedrock-agentcore:ListAgentRuntimes', async () => {
-    const out: { id: string; arn: string; name: string; status?: string }[] = [];
-    for await (const page of paginateListAgentRuntimes({ client }, {})) {
-      for (const r of page.agentRuntimes ?? []) {
-        if (!r.agentRuntimeId || !r.agentRuntimeArn) continue;
-        out.push({
-          id: r.agentRuntimeId,
-          arn: r.agentRuntimeArn,
-          name: r.agentRuntimeName ?? r.agentRuntimeId,
-          status: r.status,
-        });
+  const summaries = await listOrUnsupported(
+    ctx,
+    'bedrock-agentcore:ListAgentRuntimes',
+    async () => {
+      const out: { id: string; arn: string; name: string; status?: string }[] = [];
+      for await (const page of paginateListAgentRuntimes({ client }, {})) {
+        for (const r of page.agentRuntimes ?? []) {
+          if (!r.agentRuntimeId || !r.agentRuntimeArn) continue;
+          out.push({
+            id: r.agentRuntimeId,
+            arn: r.agentRuntimeArn,
+            name: r.agentRuntimeName ?? r.agentRuntimeId,
+            status: r.status,
+          });
+        }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+  );
   if (!summaries) return [];
   const where = { account: ctx.accountId, region: ctx.region };
   return mapLimit(summaries, ctx.concurrency, async (s): Promise<AgentInfo> => {
@@ -297,7 +309,12 @@ async function collectGateways(
     for await (const page of paginateListGateways({ client }, {})) {
       for (const g of page.items ?? []) {
         if (g.gatewayId)
-          out.push({ id: g.gatewayId, name: g.name ?? g.gatewayId, status: g.status, createdAt: g.createdAt });
+          out.push({
+            id: g.gatewayId,
+            name: g.name ?? g.gatewayId,
+            status: g.status,
+            createdAt: g.createdAt,
+          });
       }
     }
     return out;
@@ -338,15 +355,23 @@ async function listGatewayTargets(
   ctx: RegionContext,
 ): Promise<Tool[] | undefined> {
   const where = { account: ctx.accountId, region: ctx.region };
-  const summaries = await ctx.gaps.guard('bedrock-agentcore:ListGatewayTargets', where, async () => {
-    const out: { id: string; name: string; status?: string }[] = [];
-    for await (const page of paginateListGatewayTargets({ client }, { gatewayIdentifier: gatewayId })) {
-      for (const t of page.items ?? []) {
-        if (t.targetId) out.push({ id: t.targetId, name: t.name ?? t.targetId, status: t.status });
+  const summaries = await ctx.gaps.guard(
+    'bedrock-agentcore:ListGatewayTargets',
+    where,
+    async () => {
+      const out: { id: string; name: string; status?: string }[] = [];
+      for await (const page of paginateListGatewayTargets(
+        { client },
+        { gatewayIdentifier: gatewayId },
+      )) {
+        for (const t of page.items ?? []) {
+          if (t.targetId)
+            out.push({ id: t.targetId, name: t.name ?? t.targetId, status: t.status });
+        }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+  );
   if (!summaries) return undefined;
   const tools: Tool[] = [];
   for (const s of summaries) {
@@ -431,7 +456,13 @@ async function listOrUnsupported<T>(
     return await fn();
   } catch (err) {
     if (isServiceAbsent(err)) {
-      ctx.gaps.add({ provider: 'aws', api, ...where, reason: 'unsupported', detail: describeError(err) });
+      ctx.gaps.add({
+        provider: 'aws',
+        api,
+        ...where,
+        reason: 'unsupported',
+        detail: describeError(err),
+      });
       return undefined;
     }
     return ctx.gaps.guard(api, where, () => Promise.reject(err));

@@ -223,17 +223,14 @@ function toBatch(
 }
 
 /**
- * Yields from several async generators as their values arrive. Each generator is pulled one
- * value at a time, so a region waits while its last page is being consumed. An error in one
- * ends the others.
+ * Yields from several async generators as their values arrive. Each is read at most one value
+ * ahead of the consumer, so memory stays at a page or two per region. An error in one ends the
+ * others.
  */
 async function* merge<T>(sources: AsyncGenerator<T>[]): AsyncGenerator<T> {
   const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
   const pull = (i: number) => {
-    pending.set(
-      i,
-      sources[i]!.next().then((r) => ({ i, r })),
-    );
+    pending.set(i, sources[i]!.next().then((r) => ({ i, r })));
   };
   sources.forEach((_, i) => {
     pull(i);

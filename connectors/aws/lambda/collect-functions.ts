@@ -182,9 +182,13 @@ function invokersOf(policy: string, fn: LambdaFunctionInfo): LambdaFunctionInfo[
   try {
     return parseInvokers(policy, fn.arn.split(':')[1] ?? partitionOf(fn.region));
   } catch (err) {
-    throw new ConnectorError(`lambda:GetPolicy returned a policy for ${fn.arn} that is not JSON`, 'lambda:GetPolicy', {
-      cause: err,
-    });
+    throw new ConnectorError(
+      `lambda:GetPolicy returned a policy for ${fn.arn} that is not JSON`,
+      'lambda:GetPolicy',
+      {
+        cause: err,
+      },
+    );
   }
 }
 

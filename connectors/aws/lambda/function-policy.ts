@@ -77,7 +77,8 @@ function conditionValues(condition: unknown, key: string): string[] {
   const out: string[] = [];
   for (const block of Object.values(condition)) {
     if (typeof block !== 'object' || block === null) continue;
-    for (const [k, v] of Object.entries(block)) if (k.toLowerCase() === key) out.push(...strings(v));
+    for (const [k, v] of Object.entries(block))
+      if (k.toLowerCase() === key) out.push(...strings(v));
   }
   return out;
 }

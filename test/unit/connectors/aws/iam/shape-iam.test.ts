@@ -64,7 +64,10 @@ describe('toAuthorizationDetailsPage', () => {
 
   it('gives core a page it reads like an offline export, URL-encoded documents included', () => {
     // Arrange
-    const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+    const doc = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+    };
     const page = {
       UserDetailList: [
         {
