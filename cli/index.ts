@@ -1,8 +1,9 @@
 /** The `leash` command-line program. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { permissionsCommand } from '#cli/commands/permissions.ts';
 import { scanCommand } from '#cli/commands/scan.ts';
-import { EXIT, handleError } from '#cli/errors.ts';
+import { EXIT, handleError, UsageError } from '#cli/errors.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -58,6 +59,33 @@ they are skipped and listed, with file and location, in findings.json under cove
           version: VERSION,
         }),
       );
+    });
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('permissions')
+    .description(
+      'Print the exact least-privilege IAM policy a live scan needs (read-only, no wildcard actions).',
+    )
+    .argument('<provider>', 'aws')
+    .option('--trail-bucket <name>', 'scope trail log reads to this bucket (repeatable)', collect)
+    .option(
+      '--kms-key <arn>',
+      'allow kms:Decrypt through S3 for trail logs encrypted with this key (repeatable)',
+      collect,
+    )
+    .option(
+      '--org-role <name>',
+      'add organizations:ListAccounts and sts:AssumeRole into this role in member accounts',
+    )
+    .option('--partition <name>', 'ARN partition for --org-role', 'aws')
+    .addHelpText(
+      'after',
+      '\nExample:\n  leash permissions aws --trail-bucket org-trail-logs --org-role LeashScan > leash-scan-policy.json',
+    )
+    .action((provider: string, opts) => {
+      if (provider !== 'aws')
+        throw new UsageError(`permissions knows the provider aws, not "${provider}"`);
+      run(permissionsCommand(opts, process.stdout));
     });
   return program;
 }

@@ -108,7 +108,7 @@ export async function forEachRegion<T>(
   return perRegion.flatMap((r) => r.items);
 }
 
-/** Folds gaps with the same api, account, region and reason into one. */
+/** Folds gaps with the same api, account, region and reason into one, sorted by api. */
 export function mergeGaps(gaps: readonly CoverageGap[]): CoverageGap[] {
   const groups = new Map<string, { gap: CoverageGap; count: number }>();
   for (const gap of gaps) {
@@ -117,9 +117,12 @@ export function mergeGaps(gaps: readonly CoverageGap[]): CoverageGap[] {
     if (group) group.count++;
     else groups.set(key, { gap, count: 1 });
   }
-  return [...groups.values()].map(({ gap, count }) =>
-    count === 1 ? gap : { ...gap, detail: `${gap.detail} (and ${count - 1} more calls)` },
-  );
+  // Sorted by API so that reports do not depend on which parallel call failed first.
+  return [...groups.values()]
+    .sort((a, b) => a.gap.api.localeCompare(b.gap.api) || a.gap.reason.localeCompare(b.gap.reason))
+    .map(({ gap, count }) =>
+      count === 1 ? gap : { ...gap, detail: `${gap.detail} (and ${count - 1} more calls)` },
+    );
 }
 
 function sortedUnique(names: readonly string[]): string[] {

@@ -18,7 +18,7 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   GetCredentialReportCommand,
-  IAMClient,
+  type IAMClient,
   ListUsersCommand,
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
@@ -47,7 +47,11 @@ const LAMBDA_TRUST = {
 const ACCOUNT_TRUST = {
   Version: '2012-10-17',
   Statement: [
-    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: 'sts:AssumeRole',
+    },
   ],
 };
 const allow = (...actions: string[]) => ({
@@ -67,7 +71,9 @@ async function seed(iam: IAMClient): Promise<{ botKey: { id: string; secret: str
       Tags: [{ Key: 'team', Value: 'platform' }],
     }),
   );
-  await iam.send(new CreateLoginProfileCommand({ UserName: 'alice', Password: 'Not-a-real-pw-1!' }));
+  await iam.send(
+    new CreateLoginProfileCommand({ UserName: 'alice', Password: 'Not-a-real-pw-1!' }),
+  );
   await iam.send(new CreateUserCommand({ UserName: 'ci-bot' }));
   await iam.send(
     new PutUserPolicyCommand({
@@ -158,7 +164,9 @@ function equivalentExport(): Record<string, unknown> {
         UserName: 'ci-bot',
         Arn: arn('user', '/', 'ci-bot'),
         GroupList: [],
-        UserPolicyList: [{ PolicyName: 'deploy', PolicyDocument: allow('lambda:UpdateFunctionCode') }],
+        UserPolicyList: [
+          { PolicyName: 'deploy', PolicyDocument: allow('lambda:UpdateFunctionCode') },
+        ],
         AttachedManagedPolicies: [],
         Tags: [],
       },
@@ -355,7 +363,14 @@ describe('collectIam against moto', () => {
     // Act
     await collectIam(
       clients,
-      { accountId: ACCOUNT, gaps, issues: [], now: Date.now, lastAccessed: 'off', pollIntervalMs: 10 },
+      {
+        accountId: ACCOUNT,
+        gaps,
+        issues: [],
+        now: Date.now,
+        lastAccessed: 'off',
+        pollIntervalMs: 10,
+      },
       inventory,
     );
 

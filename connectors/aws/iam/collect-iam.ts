@@ -23,6 +23,7 @@ import {
   paginateListMFADevices,
   paginateListUsers,
 } from '@aws-sdk/client-iam';
+import type { AwsClients } from '#connectors/aws/clients.ts';
 import {
   mergeCredentialRows,
   rowsFromKeys,
@@ -30,7 +31,6 @@ import {
   toServiceLastAccessed,
   type UserCredentials,
 } from '#connectors/aws/iam/shape-iam.ts';
-import type { AwsClients } from '#connectors/aws/clients.ts';
 import type { GapRecorder } from '#connectors/shared/coverage.ts';
 import {
   ConnectorError,
@@ -325,7 +325,9 @@ async function readLastAccessed(
     s,
     'iam:GenerateServiceLastAccessedDetails',
     () =>
-      s.iam.send(new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: granularity })),
+      s.iam.send(
+        new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: granularity }),
+      ),
     // The principal was deleted since the inventory was read: nothing to report.
     { ifNotFound: () => undefined, subject: arn },
   );
@@ -354,9 +356,14 @@ async function readLastAccessed(
     async (Marker) =>
       Marker === undefined
         ? first
-        : call(s, GET, () => s.iam.send(new GetServiceLastAccessedDetailsCommand({ JobId, Marker })), {
-            subject: arn,
-          }),
+        : call(
+            s,
+            GET,
+            () => s.iam.send(new GetServiceLastAccessedDetailsCommand({ JobId, Marker })),
+            {
+              subject: arn,
+            },
+          ),
     (p) => (p?.IsTruncated ? p.Marker : undefined),
   );
   for await (const page of rest) {

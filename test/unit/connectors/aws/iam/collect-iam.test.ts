@@ -212,14 +212,14 @@ describe('collectIam: authorization details', () => {
     // Arrange
     anAccount();
     // The SDK paginator reuses one input object: read Marker and Filter when each call is made.
-    const inputs: { Marker?: string; Filter?: string[] }[] = [];
+    const inputs: { Marker?: string; Filter?: string[]; MaxItems?: number }[] = [];
     const stub = iamMock.on(GetAccountAuthorizationDetailsCommand);
     const responses = [
       { UserDetailList: [userDetail('alice')], IsTruncated: true, Marker: 'm1' },
       { RoleDetailList: [roleDetail('agent', '/agents/')], IsTruncated: true, Marker: 'm2' },
       { Policies: [toolsPolicy()], IsTruncated: false },
     ];
-    stub.callsFake((input: { Marker?: string; Filter?: string[] }) => {
+    stub.callsFake((input: (typeof inputs)[number]) => {
       inputs.push({ ...input });
       return responses[inputs.length - 1];
     });
@@ -230,6 +230,7 @@ describe('collectIam: authorization details', () => {
 
     // Assert
     expect(inputs.map((i) => i.Marker)).toEqual([undefined, 'm1', 'm2']);
+    expect(inputs[0]?.MaxItems).toBe(1000);
     expect(inputs[0]?.Filter).toEqual([
       'User',
       'Role',
@@ -439,6 +440,26 @@ describe('collectIam: credential report', () => {
     // Assert
     expect(ctx.gaps.gaps).toEqual([
       expect.objectContaining({ api: 'iam:GetCredentialReport', reason: 'failed' }),
+    ]);
+    expect(inventory.credentialReport.map((r) => r.user)).toEqual(['alice']);
+  });
+
+  it('records an issue and falls back when the report is not the documented CSV', async () => {
+    // Arrange
+    anAccount([{ UserDetailList: [userDetail('alice')] }]);
+    iamMock.on(GetCredentialReportCommand).resolves({ ReportFormat: 'text/csv' });
+    perUserCalls(['alice']);
+    const ctx = aContext();
+
+    // Act
+    const inventory = await run(ctx);
+
+    // Assert
+    expect(ctx.issues).toEqual([
+      expect.objectContaining({
+        file: `aws:${ACCOUNT}:iam:GetCredentialReport`,
+        reason: 'invalid-credential-report',
+      }),
     ]);
     expect(inventory.credentialReport.map((r) => r.user)).toEqual(['alice']);
   });
