@@ -23,11 +23,40 @@ export function buildProgram(run: (code: number) => void): Command {
   program
     .command('scan')
     .description(
-      'Scan exported AWS files offline and write findings.json, report.md and report.html.',
+      'Scan an AWS account: offline from exported files (--from) or live through the AWS APIs (--aws). Writes findings.json, report.md and report.html.',
     )
-    .requiredOption(
+    .option(
       '--from <dir>',
-      'folder (or file) of exports: get-account-authorization-details pages, credential report CSV, service-last-accessed JSON, and CloudTrail (AWSLogs/... .json.gz, .json, arrays, JSON lines)',
+      'folder (or file) of exports: get-account-authorization-details pages, credential report CSV, service-last-accessed JSON, and CloudTrail (AWSLogs/... .json.gz, .json, arrays, JSON lines, lookup-events output)',
+    )
+    .option(
+      '--aws',
+      'scan live with the standard AWS credentials (environment, profile, SSO, instance or container role)',
+    )
+    .option('--profile <name>', 'with --aws: the shared-config profile to use')
+    .option(
+      '--role-arn <arn>',
+      'with --aws: assume this role first (read-only; see `leash permissions aws`)',
+    )
+    .option('--external-id <id>', 'with --role-arn or --org: the external id the role requires')
+    .option(
+      '--regions <list>',
+      "with --aws: comma-separated regions instead of the account's enabled regions",
+    )
+    .option('--org', 'with --aws: scan every member account of the organization through --org-role')
+    .option(
+      '--org-role <name>',
+      'with --org: the read-only role to assume in each member account',
+      'LeashScanRole',
+    )
+    .option(
+      '--usage <source>',
+      'with --aws: auto (trail log files where a trail covers the account, else Event history), trail, or lookup',
+      'auto',
+    )
+    .option(
+      '--endpoint-url <url>',
+      'with --aws: send every AWS call to this endpoint (LocalStack, moto)',
     )
     .requiredOption(
       '--out <dir>',
@@ -47,6 +76,8 @@ export function buildProgram(run: (code: number) => void): Command {
 Examples:
   leash scan --from examples/sample-account --out out/ --as-of 2026-11-15T00:00:00Z
   leash scan --from ~/exports/prod --out report/ --lookback 30d --format json,md
+  leash scan --aws --profile audit --out report/
+  leash scan --aws --org --org-role LeashScanRole --regions us-east-1,eu-west-1 --out report/
 
 Exit codes: 0 success, 1 failure, 2 bad usage. Bad records and files never stop a scan:
 they are skipped and listed, with file and location, in findings.json under coverage.issues.`,

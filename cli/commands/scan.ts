@@ -4,18 +4,31 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ExportDirectory } from '#adapters/fs/export-directory.ts';
 import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import { UsageError } from '#cli/errors.ts';
 import { createProgressBar } from '#cli/progress.ts';
-import { runScan } from '#core/engine/scan.ts';
+import { AwsClients } from '#connectors/aws/clients.ts';
+import { AwsLiveSource } from '#connectors/aws/live-scan.ts';
+import { DAY_MS, runScan } from '#core/engine/scan.ts';
 import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
+import type { InputIssue } from '#core/model/input-issue.ts';
 import { renderHtml } from '#core/report/render-html.ts';
 import { renderMarkdown } from '#core/report/render-markdown.ts';
 
 /** Options of `leash scan`, as commander gives them. */
 export interface ScanCommandOptions {
-  from: string;
+  from?: string;
+  aws?: boolean;
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  regions?: string;
+  org?: boolean;
+  orgRole?: string;
+  usage?: string;
+  endpointUrl?: string;
   out: string;
   asOf?: string;
   lookback: string;
@@ -71,38 +84,32 @@ export async function scanCommand(
   const lookbackDays = parseLookback(opts.lookback);
   const asOf = parseAsOf(opts.asOf, Date.now());
   const formats = parseFormats(opts.format);
-  const from = resolve(opts.from);
-  const st = await stat(from).catch(() => undefined);
-  if (!st)
+  if (Boolean(opts.from) === Boolean(opts.aws)) {
     throw new UsageError(
-      `--from ${opts.from} does not exist; point it at a folder of AWS exports (see README, "Scanning your own account")`,
+      'give either --from <dir> (exported files) or --aws (live account), not both and not neither',
     );
-
+  }
   const started = Date.now();
   const progress = opts.progress ? createProgressBar(io.stderr, started) : undefined;
-  const source = new ExportDirectory(from, progress ? { onProgress: progress.report } : {});
-  const listIssues: never[] = [];
-  const files = await source.list(listIssues);
-  const count = (k: string) => files.filter((f) => f.kind === k).length;
-  io.stderr.write(
-    `Scanning ${from}: ${count('cloudtrail')} CloudTrail files, ${files.length - count('cloudtrail') - count('ignored')} IAM files, window ${lookbackDays} days to ${new Date(asOf).toISOString()}\n`,
-  );
   const catalog = await loadCatalog();
-  const doc = await runScan(
-    { grants: source, usage: source, catalog, ...(progress ? { progress: progress.report } : {}) },
-    {
-      asOf,
-      lookbackDays,
-      toolVersion: io.version,
-      files: () => ({
-        cloudtrail: count('cloudtrail'),
-        iam: files.length - count('cloudtrail') - count('ignored'),
-        ignored: count('ignored'),
-      }),
-    },
-  );
+  const doc = opts.aws
+    ? await scanLive(opts, {
+        asOf,
+        lookbackDays,
+        catalog,
+        version: io.version,
+        stderr: io.stderr,
+        progress,
+      })
+    : await scanFiles(opts.from!, {
+        asOf,
+        lookbackDays,
+        catalog,
+        version: io.version,
+        stderr: io.stderr,
+        progress,
+      });
   progress?.done();
-  doc.coverage.issues.unshift(...listIssues);
   const parsed = FindingsDocumentSchema.safeParse(doc);
   if (!parsed.success)
     throw new Error(
@@ -126,6 +133,116 @@ export async function scanCommand(
   return 0;
 }
 
+interface ScanContext {
+  asOf: number;
+  lookbackDays: number;
+  catalog: Awaited<ReturnType<typeof loadCatalog>>;
+  version: string;
+  stderr: NodeJS.WriteStream;
+  progress: ReturnType<typeof createProgressBar> | undefined;
+}
+
+async function scanFiles(fromArg: string, ctx: ScanContext): Promise<FindingsDocument> {
+  const from = resolve(fromArg);
+  const st = await stat(from).catch(() => undefined);
+  if (!st)
+    throw new UsageError(
+      `--from ${fromArg} does not exist; point it at a folder of AWS exports (see README, "Scanning your own account")`,
+    );
+  const source = new ExportDirectory(from, ctx.progress ? { onProgress: ctx.progress.report } : {});
+  const listIssues: InputIssue[] = [];
+  const files = await source.list(listIssues);
+  const count = (k: string) => files.filter((f) => f.kind === k).length;
+  ctx.stderr.write(
+    `Scanning ${from}: ${count('cloudtrail')} CloudTrail files, ${files.length - count('cloudtrail') - count('ignored')} IAM files, window ${ctx.lookbackDays} days to ${new Date(ctx.asOf).toISOString()}\n`,
+  );
+  const doc = await runScan(
+    {
+      grants: source,
+      usage: source,
+      catalog: ctx.catalog,
+      ...(ctx.progress ? { progress: ctx.progress.report } : {}),
+    },
+    {
+      asOf: ctx.asOf,
+      lookbackDays: ctx.lookbackDays,
+      toolVersion: ctx.version,
+      files: () => ({
+        cloudtrail: count('cloudtrail'),
+        iam: files.length - count('cloudtrail') - count('ignored'),
+        ignored: count('ignored'),
+      }),
+    },
+  );
+  doc.coverage.issues.unshift(...listIssues);
+  return doc;
+}
+
+async function scanLive(opts: ScanCommandOptions, ctx: ScanContext): Promise<FindingsDocument> {
+  const usage = opts.usage ?? 'auto';
+  if (usage !== 'auto' && usage !== 'trail' && usage !== 'lookup')
+    throw new UsageError(`--usage accepts auto, trail or lookup, not "${usage}"`);
+  const regions = opts.regions
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const base = fromNodeProviderChain(opts.profile ? { profile: opts.profile } : {});
+  const credentials = opts.roleArn
+    ? fromTemporaryCredentials({
+        masterCredentials: base,
+        params: {
+          RoleArn: opts.roleArn,
+          RoleSessionName: 'leash-scan',
+          ...(opts.externalId ? { ExternalId: opts.externalId } : {}),
+        },
+        ...(opts.endpointUrl
+          ? { clientConfig: { endpoint: opts.endpointUrl, region: 'us-east-1' } }
+          : {}),
+      })
+    : base;
+  const clients = new AwsClients({
+    credentials,
+    ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+  });
+  const window = { from: ctx.asOf - ctx.lookbackDays * DAY_MS, to: ctx.asOf };
+  const source = new AwsLiveSource(clients, {
+    ...window,
+    usage,
+    ...(regions?.length ? { regions } : {}),
+    ...(opts.org
+      ? {
+          org: {
+            roleName: opts.orgRole ?? 'LeashScanRole',
+            ...(opts.externalId ? { externalId: opts.externalId } : {}),
+          },
+        }
+      : {}),
+    ...(ctx.progress ? { onProgress: ctx.progress.report } : {}),
+    log: (line) => ctx.stderr.write(`${line}\n`),
+  });
+  ctx.stderr.write(
+    `Scanning AWS${opts.org ? ' organization' : ''} live, window ${ctx.lookbackDays} days to ${new Date(ctx.asOf).toISOString()}\n`,
+  );
+  try {
+    return await runScan(
+      {
+        grants: source,
+        usage: source,
+        catalog: ctx.catalog,
+        ...(ctx.progress ? { progress: ctx.progress.report } : {}),
+      },
+      {
+        asOf: ctx.asOf,
+        lookbackDays: ctx.lookbackDays,
+        toolVersion: ctx.version,
+        gaps: () => source.gaps.gaps,
+      },
+    );
+  } finally {
+    clients.destroy();
+  }
+}
+
 function summarize(doc: FindingsDocument, secs: number, stderr: NodeJS.WriteStream): void {
   const s = doc.summary;
   const c = doc.coverage;
@@ -142,6 +259,14 @@ function summarize(doc: FindingsDocument, secs: number, stderr: NodeJS.WriteStre
         ', ',
       )}); findings: ${sev.join(', ') || 'none'}; ${s.unusedActions} unused actions to remove, ${s.unobservableActions} kept as unobservable.\n`,
   );
+  for (const g of c.accessGaps.slice(0, 10))
+    stderr.write(
+      `gap: ${g.reason} ${g.api}${g.account ? ` in ${g.account}` : ''}${g.region ? `/${g.region}` : ''}: ${g.detail}\n`,
+    );
+  if (c.accessGaps.length > 10)
+    stderr.write(
+      `gap: and ${c.accessGaps.length - 10} more (coverage.accessGaps in findings.json)\n`,
+    );
   for (const g of c.gaps) stderr.write(`note: ${g}\n`);
   if (c.issues.length > 0) {
     const first = c.issues[0]!;

@@ -5,6 +5,7 @@
 import type { ActionCatalog } from '#core/catalog/catalog.ts';
 import { analyzeAccount } from '#core/engine/analyze-account.ts';
 import { UsageAggregator } from '#core/engine/usage.ts';
+import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { FindingsDocument } from '#core/model/findings.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import type { GrantSource } from '#core/ports/grant-source.ts';
@@ -27,6 +28,8 @@ export interface ScanOptions {
   toolVersion: string;
   /** File counts by kind, for coverage (the source knows them). */
   files?: () => { cloudtrail: number; iam: number; ignored: number };
+  /** Calls a live source could not make, read after the scan. */
+  gaps?: () => CoverageGap[];
 }
 
 /** Milliseconds in a day. */
@@ -67,5 +70,9 @@ export async function runScan(
     issues,
     toolVersion: options.toolVersion,
   };
-  return analyzeAccount(options.files ? { ...input, files: options.files() } : input);
+  return analyzeAccount({
+    ...input,
+    ...(options.files ? { files: options.files() } : {}),
+    ...(options.gaps ? { gaps: options.gaps() } : {}),
+  });
 }

@@ -53,7 +53,9 @@ function logKey(region: string, day: string, name: string, root = LOG_ACCOUNT): 
 }
 
 async function put(clients: AwsClients, key: string, body: Buffer): Promise<void> {
-  await clients.s3('us-east-1').send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  await clients
+    .s3('us-east-1')
+    .send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
 /** Uploads the sample account's real files of a day, optionally only those named in `only`. */
@@ -123,7 +125,11 @@ async function seed(clients: AwsClients): Promise<{ inWindow: Uploaded[] }> {
     ...(await uploadSampleDay(clients, 'us-east-1', '2026/11/06')),
     ...(await uploadSampleDay(clients, 'us-west-2', '2026/11/05')),
     ...(await uploadSampleDay(clients, 'us-west-2', '2026/11/06')),
-    await uploadBuilt(clients, 'us-west-2', '2026/11/06', '2230', ['built-1', 'built-2', 'built-3']),
+    await uploadBuilt(clients, 'us-west-2', '2026/11/06', '2230', [
+      'built-1',
+      'built-2',
+      'built-3',
+    ]),
   ];
   // Outside the window: the neighbouring days (near midnight and not), a later day, a region
   // nobody asked for.
@@ -313,9 +319,21 @@ describe('CloudTrail trails and their S3 log files on moto', () => {
   it('reports a corrupt and a non-JSON object as issues naming their keys, and reads the rest', async () => {
     // Arrange
     const { inWindow } = await seed(clients);
-    const corrupt = logKey('us-east-1', '2026/11/06', `${LOG_ACCOUNT}_CloudTrail_us-east-1_20261106T1200Z_corrupt.json.gz`);
-    const notJson = logKey('us-east-1', '2026/11/06', `${LOG_ACCOUNT}_CloudTrail_us-east-1_20261106T1300Z_notjson.json.gz`);
-    await put(clients, corrupt, Buffer.concat([gzipSync('{"Records":[]}').subarray(0, 12), Buffer.from('garbage')]));
+    const corrupt = logKey(
+      'us-east-1',
+      '2026/11/06',
+      `${LOG_ACCOUNT}_CloudTrail_us-east-1_20261106T1200Z_corrupt.json.gz`,
+    );
+    const notJson = logKey(
+      'us-east-1',
+      '2026/11/06',
+      `${LOG_ACCOUNT}_CloudTrail_us-east-1_20261106T1300Z_notjson.json.gz`,
+    );
+    await put(
+      clients,
+      corrupt,
+      Buffer.concat([gzipSync('{"Records":[]}').subarray(0, 12), Buffer.from('garbage')]),
+    );
     await put(clients, notJson, gzipSync('<html>Access Denied</html>'));
     const source = new TrailObjectsSource(clients, {
       trail: aTrail(),

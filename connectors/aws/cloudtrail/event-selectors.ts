@@ -129,7 +129,12 @@ export function summarizeEventSelectors(selectors: {
     // read and write management events, and no data events." (API_EventSelector)
     return { managementEvents: 'All', dataEventServices: [], unknownResourceTypes: [] };
   }
-  const acc = { read: false, write: false, services: new Set<string>(), unknown: new Set<string>() };
+  const acc = {
+    read: false,
+    write: false,
+    services: new Set<string>(),
+    unknown: new Set<string>(),
+  };
   for (const s of basic) addBasic(s, acc);
   for (const s of advanced) addAdvanced(s, acc);
   return {

@@ -230,7 +230,10 @@ function toBatch(
 async function* merge<T>(sources: AsyncGenerator<T>[]): AsyncGenerator<T> {
   const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
   const pull = (i: number) => {
-    pending.set(i, sources[i]!.next().then((r) => ({ i, r })));
+    pending.set(
+      i,
+      sources[i]!.next().then((r) => ({ i, r })),
+    );
   };
   sources.forEach((_, i) => {
     pull(i);

@@ -91,7 +91,8 @@ const FILE_TIME = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$/;
  * Batches come in a fixed order: account, region, day, then key. At most `parallel` files are
  * downloaded or held at once, counting the one being handed out. A corrupt or non-JSON file is
  * an input issue naming its `s3://` key; a denied listing or download is a coverage gap for that
- * account and region, whose remaining files are then not tried.
+ * account and region, whose remaining files are then not tried. Run one read at a time per
+ * instance.
  */
 export class TrailObjectsSource implements UsageSource {
   private readonly bucket: string;

@@ -11,16 +11,20 @@ import {
   GetAgentRuntimeCommand,
   GetGatewayCommand,
   GetGatewayTargetCommand,
+  ListTagsForResourceCommand as ListAgentCoreTagsCommand,
   ListAgentRuntimeEndpointsCommand,
   ListAgentRuntimesCommand,
   ListGatewaysCommand,
   ListGatewayTargetsCommand,
-  ListTagsForResourceCommand as ListAgentCoreTagsCommand,
 } from '@aws-sdk/client-bedrock-agentcore-control';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  collectAgents,
+  isServiceAbsent,
+  toGatewayTool,
+} from '#connectors/aws/bedrock/collect-agents.ts';
 import { AwsClients } from '#connectors/aws/clients.ts';
-import { collectAgents, isServiceAbsent, toGatewayTool } from '#connectors/aws/bedrock/collect-agents.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
 import { TEST_CREDENTIALS } from '#test/helpers/moto.ts';
@@ -60,7 +64,14 @@ describe('collectAgents', () => {
     const bedrock = mockClient(clients.bedrockAgent(REGION));
     emptyAgentCore(REGION);
     bedrock.on(ListAgentsCommand).resolves({
-      agentSummaries: [{ agentId: 'AGENT00001', agentName: 'support', agentStatus: 'PREPARED', updatedAt: CREATED }],
+      agentSummaries: [
+        {
+          agentId: 'AGENT00001',
+          agentName: 'support',
+          agentStatus: 'PREPARED',
+          updatedAt: CREATED,
+        },
+      ],
     });
     bedrock.on(GetAgentCommand).resolves({
       agent: {
@@ -79,8 +90,18 @@ describe('collectAgents', () => {
     });
     bedrock.on(ListAgentActionGroupsCommand).resolves({
       actionGroupSummaries: [
-        { actionGroupId: 'AG1', actionGroupName: 'refunds', actionGroupState: 'ENABLED', updatedAt: CREATED },
-        { actionGroupId: 'AG2', actionGroupName: 'ask-user', actionGroupState: 'ENABLED', updatedAt: CREATED },
+        {
+          actionGroupId: 'AG1',
+          actionGroupName: 'refunds',
+          actionGroupState: 'ENABLED',
+          updatedAt: CREATED,
+        },
+        {
+          actionGroupId: 'AG2',
+          actionGroupName: 'ask-user',
+          actionGroupState: 'ENABLED',
+          updatedAt: CREATED,
+        },
       ],
     });
     bedrock.on(GetAgentActionGroupCommand, { actionGroupId: 'AG1' }).resolves({
@@ -108,12 +129,26 @@ describe('collectAgents', () => {
       },
     });
     bedrock.on(ListAgentKnowledgeBasesCommand).resolves({
-      agentKnowledgeBaseSummaries: [{ knowledgeBaseId: 'KB00000001', knowledgeBaseState: 'ENABLED', updatedAt: CREATED }],
+      agentKnowledgeBaseSummaries: [
+        { knowledgeBaseId: 'KB00000001', knowledgeBaseState: 'ENABLED', updatedAt: CREATED },
+      ],
     });
     bedrock.on(ListAgentAliasesCommand).resolves({
       agentAliasSummaries: [
-        { agentAliasId: 'TSTALIASID', agentAliasName: 'AgentTestAlias', agentAliasStatus: 'PREPARED', createdAt: CREATED, updatedAt: CREATED },
-        { agentAliasId: 'PROD000001', agentAliasName: 'prod', agentAliasStatus: 'PREPARED', createdAt: CREATED, updatedAt: CREATED },
+        {
+          agentAliasId: 'TSTALIASID',
+          agentAliasName: 'AgentTestAlias',
+          agentAliasStatus: 'PREPARED',
+          createdAt: CREATED,
+          updatedAt: CREATED,
+        },
+        {
+          agentAliasId: 'PROD000001',
+          agentAliasName: 'prod',
+          agentAliasStatus: 'PREPARED',
+          createdAt: CREATED,
+          updatedAt: CREATED,
+        },
       ],
     });
     bedrock.on(ListAgentTagsCommand).resolves({ tags: { owner: 'support-team' } });
@@ -160,7 +195,9 @@ describe('collectAgents', () => {
       agentId: 'AGENT00001',
       agentVersion: 'DRAFT',
     });
-    expect(bedrock.commandCalls(ListAgentTagsCommand)[0]?.args[0].input).toEqual({ resourceArn: AGENT_ARN });
+    expect(bedrock.commandCalls(ListAgentTagsCommand)[0]?.args[0].input).toEqual({
+      resourceArn: AGENT_ARN,
+    });
   });
 
   it('reads AgentCore runtimes and gateways with roles, endpoints and targets, keeping no runtime environment value', async () => {
@@ -209,7 +246,14 @@ describe('collectAgents', () => {
     });
     core.on(ListGatewaysCommand).resolves({
       items: [
-        { gatewayId: 'gw-1', name: 'tools', status: 'READY', createdAt: CREATED, updatedAt: CREATED, authorizerType: 'AWS_IAM' },
+        {
+          gatewayId: 'gw-1',
+          name: 'tools',
+          status: 'READY',
+          createdAt: CREATED,
+          updatedAt: CREATED,
+          authorizerType: 'AWS_IAM',
+        },
       ],
     });
     core.on(GetGatewayCommand).resolves({
@@ -255,7 +299,9 @@ describe('collectAgents', () => {
       credentialProviderConfigurations: [],
       targetConfiguration: { mcp: { mcpServer: { endpoint: 'https://mcp.example.com/mcp' } } },
     });
-    core.on(ListAgentCoreTagsCommand, { resourceArn: runtimeArn }).resolves({ tags: { app: 'planner' } });
+    core
+      .on(ListAgentCoreTagsCommand, { resourceArn: runtimeArn })
+      .resolves({ tags: { app: 'planner' } });
     core.on(ListAgentCoreTagsCommand, { resourceArn: gatewayArn }).resolves({ tags: {} });
     const gaps = new GapRecorder();
     // Act
@@ -293,7 +339,12 @@ describe('collectAgents', () => {
             lambdaArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:crm-tool`,
             state: 'READY',
           },
-          { name: 'docs', kind: 'gateway-target', endpoint: 'https://mcp.example.com/mcp', state: 'READY' },
+          {
+            name: 'docs',
+            kind: 'gateway-target',
+            endpoint: 'https://mcp.example.com/mcp',
+            state: 'READY',
+          },
         ],
         aliases: [],
         tags: {},
@@ -311,13 +362,26 @@ describe('collectAgents', () => {
     const bedrockFar = mockClient(clients.bedrockAgent('af-south-1'));
     bedrockFar
       .on(ListAgentsCommand)
-      .rejects(awsError('UnrecognizedClientException', 'The security token included in the request is invalid.'));
+      .rejects(
+        awsError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+        ),
+      );
     const coreFar = mockClient(clients.agentCore('af-south-1'));
-    coreFar.on(ListAgentRuntimesCommand).rejects(dnsFailure('bedrock-agentcore-control.af-south-1.amazonaws.com'));
-    coreFar.on(ListGatewaysCommand).rejects(dnsFailure('bedrock-agentcore-control.af-south-1.amazonaws.com'));
+    coreFar
+      .on(ListAgentRuntimesCommand)
+      .rejects(dnsFailure('bedrock-agentcore-control.af-south-1.amazonaws.com'));
+    coreFar
+      .on(ListGatewaysCommand)
+      .rejects(dnsFailure('bedrock-agentcore-control.af-south-1.amazonaws.com'));
     const gaps = new GapRecorder();
     // Act
-    const agents = await collectAgents(clients, { accountId: ACCOUNT, regions: [REGION, 'af-south-1'], gaps });
+    const agents = await collectAgents(clients, {
+      accountId: ACCOUNT,
+      regions: [REGION, 'af-south-1'],
+      gaps,
+    });
     // Assert
     expect(agents).toEqual([]);
     expect(gaps.gaps.map((g) => [g.api, g.region, g.reason])).toEqual([
@@ -330,10 +394,16 @@ describe('collectAgents', () => {
   it('records an access-denied gap in one region and collects the other', async () => {
     // Arrange
     const east = mockClient(clients.bedrockAgent(REGION));
-    east.on(ListAgentsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: bedrock:ListAgents'));
+    east
+      .on(ListAgentsCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform: bedrock:ListAgents'));
     emptyAgentCore(REGION);
     const west = mockClient(clients.bedrockAgent('us-west-2'));
-    west.on(ListAgentsCommand).resolves({ agentSummaries: [{ agentId: 'W1', agentName: 'west', agentStatus: 'NOT_PREPARED', updatedAt: CREATED }] });
+    west.on(ListAgentsCommand).resolves({
+      agentSummaries: [
+        { agentId: 'W1', agentName: 'west', agentStatus: 'NOT_PREPARED', updatedAt: CREATED },
+      ],
+    });
     west.on(GetAgentCommand).rejects(awsError('AccessDeniedException'));
     west.on(ListAgentActionGroupsCommand).resolves({ actionGroupSummaries: [] });
     west.on(ListAgentKnowledgeBasesCommand).resolves({ agentKnowledgeBaseSummaries: [] });
@@ -342,7 +412,11 @@ describe('collectAgents', () => {
     emptyAgentCore('us-west-2');
     const gaps = new GapRecorder();
     // Act
-    const agents = await collectAgents(clients, { accountId: ACCOUNT, regions: [REGION, 'us-west-2'], gaps });
+    const agents = await collectAgents(clients, {
+      accountId: ACCOUNT,
+      regions: [REGION, 'us-west-2'],
+      gaps,
+    });
     // Assert
     expect(agents).toEqual([
       {
@@ -368,10 +442,21 @@ describe('collectAgents', () => {
     // Arrange
     const bedrock = mockClient(clients.bedrockAgent(REGION));
     const agentPages: Record<string, object> = {
-      '': { agentSummaries: [{ agentId: 'A1', agentName: 'one', agentStatus: 'PREPARED', updatedAt: CREATED }], nextToken: 't1' },
-      t1: { agentSummaries: [{ agentId: 'A2', agentName: 'two', agentStatus: 'PREPARED', updatedAt: CREATED }] },
+      '': {
+        agentSummaries: [
+          { agentId: 'A1', agentName: 'one', agentStatus: 'PREPARED', updatedAt: CREATED },
+        ],
+        nextToken: 't1',
+      },
+      t1: {
+        agentSummaries: [
+          { agentId: 'A2', agentName: 'two', agentStatus: 'PREPARED', updatedAt: CREATED },
+        ],
+      },
     };
-    bedrock.on(ListAgentsCommand).callsFake((input: { nextToken?: string }) => agentPages[input.nextToken ?? '']);
+    bedrock
+      .on(ListAgentsCommand)
+      .callsFake((input: { nextToken?: string }) => agentPages[input.nextToken ?? '']);
     bedrock.on(GetAgentCommand).callsFake((input: { agentId: string }) => ({
       agent: {
         agentId: input.agentId,
@@ -385,11 +470,32 @@ describe('collectAgents', () => {
         updatedAt: CREATED,
       },
     }));
-    bedrock.on(ListAgentActionGroupsCommand).callsFake((input: { agentId: string; nextToken?: string }) =>
-      input.nextToken
-        ? { actionGroupSummaries: [{ actionGroupId: `${input.agentId}-g2`, actionGroupName: 'g2', actionGroupState: 'ENABLED', updatedAt: CREATED }] }
-        : { actionGroupSummaries: [{ actionGroupId: `${input.agentId}-g1`, actionGroupName: 'g1', actionGroupState: 'ENABLED', updatedAt: CREATED }], nextToken: 'g' },
-    );
+    bedrock
+      .on(ListAgentActionGroupsCommand)
+      .callsFake((input: { agentId: string; nextToken?: string }) =>
+        input.nextToken
+          ? {
+              actionGroupSummaries: [
+                {
+                  actionGroupId: `${input.agentId}-g2`,
+                  actionGroupName: 'g2',
+                  actionGroupState: 'ENABLED',
+                  updatedAt: CREATED,
+                },
+              ],
+            }
+          : {
+              actionGroupSummaries: [
+                {
+                  actionGroupId: `${input.agentId}-g1`,
+                  actionGroupName: 'g1',
+                  actionGroupState: 'ENABLED',
+                  updatedAt: CREATED,
+                },
+              ],
+              nextToken: 'g',
+            },
+      );
     bedrock.on(GetAgentActionGroupCommand).rejects(awsError('AccessDeniedException'));
     bedrock.on(ListAgentKnowledgeBasesCommand).resolves({ agentKnowledgeBaseSummaries: [] });
     bedrock.on(ListAgentAliasesCommand).resolves({ agentAliasSummaries: [] });
@@ -397,13 +503,43 @@ describe('collectAgents', () => {
     const core = mockClient(clients.agentCore(REGION));
     core.on(ListAgentRuntimesCommand).resolves({ agentRuntimes: [] });
     core.on(ListGatewaysCommand).resolves({
-      items: [{ gatewayId: 'gw', name: 'gw', status: 'READY', createdAt: CREATED, updatedAt: CREATED, authorizerType: 'CUSTOM_JWT' }],
+      items: [
+        {
+          gatewayId: 'gw',
+          name: 'gw',
+          status: 'READY',
+          createdAt: CREATED,
+          updatedAt: CREATED,
+          authorizerType: 'CUSTOM_JWT',
+        },
+      ],
     });
     core.on(GetGatewayCommand).rejects(awsError('AccessDeniedException'));
     core.on(ListGatewayTargetsCommand).callsFake((input: { nextToken?: string }) =>
       input.nextToken
-        ? { items: [{ targetId: 't2', name: 'two', status: 'READY', createdAt: CREATED, updatedAt: CREATED }] }
-        : { items: [{ targetId: 't1', name: 'one', status: 'READY', createdAt: CREATED, updatedAt: CREATED }], nextToken: 'n' },
+        ? {
+            items: [
+              {
+                targetId: 't2',
+                name: 'two',
+                status: 'READY',
+                createdAt: CREATED,
+                updatedAt: CREATED,
+              },
+            ],
+          }
+        : {
+            items: [
+              {
+                targetId: 't1',
+                name: 'one',
+                status: 'READY',
+                createdAt: CREATED,
+                updatedAt: CREATED,
+              },
+            ],
+            nextToken: 'n',
+          },
     );
     core.on(GetGatewayTargetCommand).rejects(awsError('AccessDeniedException'));
     core.on(ListAgentCoreTagsCommand).resolves({ tags: {} });
@@ -432,7 +568,11 @@ describe('collectAgents', () => {
     bedrock.on(ListAgentsCommand).rejects(awsError('ValidationException', 'bad request'));
     emptyAgentCore(REGION);
     // Act
-    const run = collectAgents(clients, { accountId: ACCOUNT, regions: [REGION], gaps: new GapRecorder() });
+    const run = collectAgents(clients, {
+      accountId: ACCOUNT,
+      regions: [REGION],
+      gaps: new GapRecorder(),
+    });
     // Assert
     await expect(run).rejects.toThrow(ConnectorError);
   });
@@ -443,16 +583,27 @@ describe('toGatewayTool', () => {
 
   it('names the runtime ARN of an HTTP AgentCore-runtime target and the endpoint of a passthrough', () => {
     // Act
-    const runtime = toGatewayTool('rt', 'READY', { http: { agentcoreRuntime: { arn: 'arn:rt' } } }, where);
+    const runtime = toGatewayTool(
+      'rt',
+      'READY',
+      { http: { agentcoreRuntime: { arn: 'arn:rt' } } },
+      where,
+    );
     const passthrough = toGatewayTool(
       'pt',
       undefined,
-      { http: { passthrough: { endpoint: 'https://api.example.com', protocolType: 'MCP' } } } as never,
+      {
+        http: { passthrough: { endpoint: 'https://api.example.com', protocolType: 'MCP' } },
+      } as never,
       where,
     );
     // Assert
     expect(runtime).toEqual({ name: 'rt', kind: 'gateway-target', arn: 'arn:rt', state: 'READY' });
-    expect(passthrough).toEqual({ name: 'pt', kind: 'gateway-target', endpoint: 'https://api.example.com' });
+    expect(passthrough).toEqual({
+      name: 'pt',
+      kind: 'gateway-target',
+      endpoint: 'https://api.example.com',
+    });
   });
 
   it('names the API Gateway stage of an API Gateway target and nothing for a schema-only target', () => {
@@ -460,10 +611,23 @@ describe('toGatewayTool', () => {
     const apiGateway = toGatewayTool(
       'api',
       'READY',
-      { mcp: { apiGateway: { restApiId: 'abc123', stage: 'prod', apiGatewayToolConfiguration: { toolFilters: [] } } } },
+      {
+        mcp: {
+          apiGateway: {
+            restApiId: 'abc123',
+            stage: 'prod',
+            apiGatewayToolConfiguration: { toolFilters: [] },
+          },
+        },
+      },
       where,
     );
-    const openApi = toGatewayTool('oa', 'READY', { mcp: { openApiSchema: { inlinePayload: '{}' } } }, where);
+    const openApi = toGatewayTool(
+      'oa',
+      'READY',
+      { mcp: { openApiSchema: { inlinePayload: '{}' } } },
+      where,
+    );
     // Assert
     expect(apiGateway.arn).toBe('arn:aws:apigateway:us-east-1::/restapis/abc123/stages/prod');
     expect(openApi).toEqual({ name: 'oa', kind: 'gateway-target', state: 'READY' });

@@ -7,7 +7,10 @@ import {
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '#connectors/aws/clients.ts';
-import { type LookupEventsOptions, LookupEventsSource } from '#connectors/aws/cloudtrail/lookup-source.ts';
+import {
+  type LookupEventsOptions,
+  LookupEventsSource,
+} from '#connectors/aws/cloudtrail/lookup-source.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
 import { RateLimiter } from '#connectors/shared/limit.ts';
@@ -149,7 +152,10 @@ describe('LookupEventsSource', () => {
         const clock = clocks.get(region)!;
         times.set(region, [...(times.get(region) ?? []), clock.now()]);
         page++;
-        return { Events: events(`${region}-${page}`, 2), NextToken: page < 9 ? `t${page}` : undefined };
+        return {
+          Events: events(`${region}-${page}`, 2),
+          NextToken: page < 9 ? `t${page}` : undefined,
+        };
       });
     }
     const source = new LookupEventsSource(clients, options());

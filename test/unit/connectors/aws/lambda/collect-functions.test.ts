@@ -75,7 +75,9 @@ describe('collectFunctions', () => {
       EventSourceMappings: [
         { EventSourceArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs`, State: 'Enabled', UUID: 'u-1' },
         {
-          SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ['b1:9092', 'b2:9092'] } },
+          SelfManagedEventSource: {
+            Endpoints: { KAFKA_BOOTSTRAP_SERVERS: ['b1:9092', 'b2:9092'] },
+          },
           State: 'Creating',
         },
       ],
@@ -83,7 +85,11 @@ describe('collectFunctions', () => {
     east.on(ListTagsCommand).resolves({ Tags: { team: 'payments' } });
     const gaps = new GapRecorder();
     // Act
-    const functions = await collectFunctions(clients, { accountId: ACCOUNT, regions: ['us-east-1'], gaps });
+    const functions = await collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['us-east-1'],
+      gaps,
+    });
     // Assert
     expect(functions).toEqual([
       {
@@ -97,7 +103,12 @@ describe('collectFunctions', () => {
         environmentVariableNames: ['API_KEY', 'TABLE'],
         layers: [`arn:aws:lambda:us-east-1:${ACCOUNT}:layer:shared:3`],
         invokers: [
-          { principal: 's3.amazonaws.com', action: 'lambda:InvokeFunction', sourceArn: 'arn:aws:s3:::uploads', sid: 'sqs' },
+          {
+            principal: 's3.amazonaws.com',
+            action: 'lambda:InvokeFunction',
+            sourceArn: 'arn:aws:s3:::uploads',
+            sid: 'sqs',
+          },
         ],
         functionUrls: [{ url: 'https://abc.lambda-url.us-east-1.on.aws/', authType: 'NONE' }],
         eventSources: [
@@ -111,7 +122,9 @@ describe('collectFunctions', () => {
     expect(json).not.toContain(SECRET);
     expect(json).not.toContain('orders-table-value');
     expect(gaps.gaps).toEqual([]);
-    expect(east.commandCalls(ListEventSourceMappingsCommand)[0]?.args[0].input).toEqual({ FunctionName: 'orders' });
+    expect(east.commandCalls(ListEventSourceMappingsCommand)[0]?.args[0].input).toEqual({
+      FunctionName: 'orders',
+    });
   });
 
   it('follows ListFunctions and ListEventSourceMappings markers across pages', async () => {
@@ -157,7 +170,9 @@ describe('collectFunctions', () => {
     // Arrange
     const east = mockClient(clients.lambda('us-east-1'));
     const west = mockClient(clients.lambda('eu-west-1'));
-    east.on(ListFunctionsCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform lambda:ListFunctions'));
+    east
+      .on(ListFunctionsCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform lambda:ListFunctions'));
     west.on(ListFunctionsCommand).resolves({ Functions: [aFunction('w', 'eu-west-1')] });
     west.on(GetPolicyCommand).rejects(awsError('ResourceNotFoundException'));
     west.on(ListFunctionUrlConfigsCommand).resolves({});
@@ -187,26 +202,42 @@ describe('collectFunctions', () => {
   it('records an unsupported gap for a region whose endpoint does not resolve', async () => {
     // Arrange
     const far = mockClient(clients.lambda('xx-nowhere-1'));
-    far.on(ListFunctionsCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
+    far
+      .on(ListFunctionsCommand)
+      .rejects(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
     const gaps = new GapRecorder();
     // Act
-    const functions = await collectFunctions(clients, { accountId: ACCOUNT, regions: ['xx-nowhere-1'], gaps });
+    const functions = await collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['xx-nowhere-1'],
+      gaps,
+    });
     // Assert
     expect(functions).toEqual([]);
-    expect(gaps.gaps).toEqual([expect.objectContaining({ region: 'xx-nowhere-1', reason: 'unsupported' })]);
+    expect(gaps.gaps).toEqual([
+      expect.objectContaining({ region: 'xx-nowhere-1', reason: 'unsupported' }),
+    ]);
   });
 
   it('folds per-function denials into one gap per API and keeps the other fields', async () => {
     // Arrange
     const east = mockClient(clients.lambda('us-east-1'));
-    east.on(ListFunctionsCommand).resolves({ Functions: [aFunction('a'), aFunction('b'), aFunction('c')] });
-    east.on(GetPolicyCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform lambda:GetPolicy'));
+    east
+      .on(ListFunctionsCommand)
+      .resolves({ Functions: [aFunction('a'), aFunction('b'), aFunction('c')] });
+    east
+      .on(GetPolicyCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform lambda:GetPolicy'));
     east.on(ListFunctionUrlConfigsCommand).resolves({});
     east.on(ListEventSourceMappingsCommand).resolves({});
     east.on(ListTagsCommand).resolves({ Tags: { env: 'prod' } });
     const gaps = new GapRecorder();
     // Act
-    const functions = await collectFunctions(clients, { accountId: ACCOUNT, regions: ['us-east-1'], gaps });
+    const functions = await collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['us-east-1'],
+      gaps,
+    });
     // Assert
     expect(functions).toHaveLength(3);
     expect(functions.every((f) => f.tags.env === 'prod' && f.invokers.length === 0)).toBe(true);
@@ -225,7 +256,11 @@ describe('collectFunctions', () => {
     east.on(ListTagsCommand).rejects(awsError('ResourceNotFoundException'));
     const gaps = new GapRecorder();
     // Act
-    const [fn] = await collectFunctions(clients, { accountId: ACCOUNT, regions: ['us-east-1'], gaps });
+    const [fn] = await collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['us-east-1'],
+      gaps,
+    });
     // Assert
     expect(fn).toMatchObject({ invokers: [], functionUrls: [], eventSources: [], tags: {} });
     expect(gaps.gaps).toEqual([]);
@@ -240,7 +275,11 @@ describe('collectFunctions', () => {
     east.on(ListEventSourceMappingsCommand).resolves({});
     east.on(ListTagsCommand).resolves({});
     // Act
-    const run = collectFunctions(clients, { accountId: ACCOUNT, regions: ['us-east-1'], gaps: new GapRecorder() });
+    const run = collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['us-east-1'],
+      gaps: new GapRecorder(),
+    });
     // Assert
     await expect(run).rejects.toThrow(ConnectorError);
     await expect(run).rejects.toThrow(/lambda:GetPolicy in 111111111111\/us-east-1 failed/);
@@ -262,11 +301,19 @@ describe('collectFunctions', () => {
     east.on(ListTagsCommand).resolves({});
     const gaps = new GapRecorder();
     // Act
-    const [fn] = await collectFunctions(clients, { accountId: ACCOUNT, regions: ['us-east-1'], gaps });
+    const [fn] = await collectFunctions(clients, {
+      accountId: ACCOUNT,
+      regions: ['us-east-1'],
+      gaps,
+    });
     // Assert
     expect(fn?.environmentVariableNames).toEqual([]);
     expect(gaps.gaps).toEqual([
-      expect.objectContaining({ api: 'lambda:ListFunctions', reason: 'failed', detail: expect.stringContaining('KMSAccessDeniedException') }),
+      expect.objectContaining({
+        api: 'lambda:ListFunctions',
+        reason: 'failed',
+        detail: expect.stringContaining('KMSAccessDeniedException'),
+      }),
     ]);
   });
 });
@@ -286,8 +333,8 @@ describe('toFunctionInfo', () => {
 
   it('throws when the function has no role', () => {
     // Act + Assert
-    expect(() => toFunctionInfo({ FunctionName: 'x', FunctionArn: 'arn' }, ACCOUNT, 'us-east-1')).toThrow(
-      ConnectorError,
-    );
+    expect(() =>
+      toFunctionInfo({ FunctionName: 'x', FunctionArn: 'arn' }, ACCOUNT, 'us-east-1'),
+    ).toThrow(ConnectorError);
   });
 });

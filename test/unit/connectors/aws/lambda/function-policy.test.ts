@@ -38,18 +38,27 @@ describe('parseInvokers', () => {
 
   it('reads Principal "*" given as a plain string', () => {
     // Arrange
-    const doc = policy({ Sid: 'public', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunctionUrl' });
+    const doc = policy({
+      Sid: 'public',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'lambda:InvokeFunctionUrl',
+    });
     // Act
     const invokers = parseInvokers(doc);
     // Assert
-    expect(invokers).toEqual([{ principal: '*', action: 'lambda:InvokeFunctionUrl', sid: 'public' }]);
+    expect(invokers).toEqual([
+      { principal: '*', action: 'lambda:InvokeFunctionUrl', sid: 'public' },
+    ]);
   });
 
   it('yields one invoker per principal and action of {AWS: [...]} and Action arrays', () => {
     // Arrange
     const doc = policy({
       Effect: 'Allow',
-      Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:role/caller'] },
+      Principal: {
+        AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:role/caller'],
+      },
       Action: ['lambda:InvokeFunction', 'lambda:GetFunction'],
     });
     // Act
@@ -66,7 +75,11 @@ describe('parseInvokers', () => {
 
   it('turns a bare account id into the account root ARN of the partition', () => {
     // Arrange
-    const doc = policy({ Effect: 'Allow', Principal: { AWS: '444444444444' }, Action: 'lambda:InvokeFunction' });
+    const doc = policy({
+      Effect: 'Allow',
+      Principal: { AWS: '444444444444' },
+      Action: 'lambda:InvokeFunction',
+    });
     // Act
     const invokers = parseInvokers(doc, 'aws-cn');
     // Assert
@@ -80,7 +93,12 @@ describe('parseInvokers', () => {
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'lambda:InvokeFunction',
       Condition: {
-        ArnEquals: { 'aws:sourcearn': ['arn:aws:events:us-east-1:111111111111:rule/a', 'arn:aws:events:us-east-1:111111111111:rule/b'] },
+        ArnEquals: {
+          'aws:sourcearn': [
+            'arn:aws:events:us-east-1:111111111111:rule/a',
+            'arn:aws:events:us-east-1:111111111111:rule/b',
+          ],
+        },
         StringLike: { 'Aws:SourceAccount': '111111111111' },
         StringEquals: { 'aws:PrincipalOrgID': 'o-example' },
       },
@@ -99,7 +117,11 @@ describe('parseInvokers', () => {
     const doc = policy(
       { Effect: 'Deny', Principal: '*', Action: 'lambda:InvokeFunction' },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction' },
-      { Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'lambda:InvokeFunction' },
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'sns.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
+      },
     );
     // Act
     const invokers = parseInvokers(doc);
