@@ -25,7 +25,7 @@ export const AWS_SCAN_ACTIONS = {
     'cloudtrail:GetEventSelectors',
     'cloudtrail:LookupEvents',
   ],
-  trailLogs: ['s3:ListBucket', 's3:GetObject'],
+  trailLogs: ['s3:GetBucketLocation', 's3:ListBucket', 's3:GetObject'],
   lambda: [
     'lambda:ListFunctions',
     'lambda:GetPolicy',

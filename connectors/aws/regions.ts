@@ -11,14 +11,18 @@ import { classifyError, describeError } from '#connectors/shared/errors.ts';
 import { mapLimit } from '#connectors/shared/limit.ts';
 import type { CoverageGap } from '#core/model/coverage-gap.ts';
 
-/** The region scanned when neither the Account API nor EC2 can list the enabled ones. */
+/**
+ * The region scanned when neither the Account API nor EC2 can list the enabled ones, unless the
+ * clients name another home region (another partition).
+ */
 export const FALLBACK_REGION = 'us-east-1';
 
 /**
  * Lists the regions enabled in an account. Tries, in order: the caller's `override`;
  * `account:ListRegions` (opt-in status `ENABLED` or `ENABLED_BY_DEFAULT`); `ec2:DescribeRegions`
  * (which returns only the regions enabled for the account unless `AllRegions` is set); and last
- * `us-east-1`, recording a coverage gap that names both failures. A failure that the next step
+ * the clients' home region (`us-east-1` by default), recording a coverage gap that names both
+ * failures. A failure that the next step
  * recovers from is not a gap: the region list is the same either way.
  *
  * @see https://docs.aws.amazon.com/accounts/latest/reference/API_ListRegions.html
@@ -32,6 +36,7 @@ export async function enabledRegions(
 ): Promise<string[]> {
   const { accountId, gaps, override } = options;
   if (override && override.length > 0) return sortedUnique(override);
+  const home = clients.options.homeRegion ?? FALLBACK_REGION;
 
   const failures: { api: string; err: unknown }[] = [];
   try {
@@ -50,9 +55,7 @@ export async function enabledRegions(
     failures.push({ api: 'account:ListRegions', err });
   }
   try {
-    const out = await clients
-      .ec2(FALLBACK_REGION)
-      .send(new DescribeRegionsCommand({ AllRegions: false }));
+    const out = await clients.ec2(home).send(new DescribeRegionsCommand({ AllRegions: false }));
     const names = (out.Regions ?? []).flatMap((r) => (r.RegionName ? [r.RegionName] : []));
     if (names.length > 0) return sortedUnique(names);
   } catch (err) {
@@ -61,14 +64,15 @@ export async function enabledRegions(
   const denied = failures.some((f) => classifyError(f.err) === 'access-denied');
   gaps.add({
     provider: 'aws',
-    api: failures.map((f) => f.api).join('+') || 'ec2:DescribeRegions',
+    // The last call tried; the detail names every failure.
+    api: 'ec2:DescribeRegions',
     account: accountId,
     reason: denied ? 'access-denied' : 'failed',
-    detail: `enabled regions unknown, scanning ${FALLBACK_REGION} only: ${
+    detail: `enabled regions unknown, scanning ${home} only: ${
       failures.map((f) => `${f.api}: ${describeError(f.err)}`).join('; ') || 'no regions returned'
     }`,
   });
-  return [FALLBACK_REGION];
+  return [home];
 }
 
 /**

@@ -14,7 +14,13 @@ import {
 import { type Recommendation, recommendPolicy } from '#core/engine/recommend.ts';
 import { RULES } from '#core/engine/rules/index.ts';
 import { days, iso, type RuleContext, SEVERITIES } from '#core/engine/rules/rule.ts';
-import type { Linkage, PrincipalUsage, TimeWindow, UsageAggregator } from '#core/engine/usage.ts';
+import {
+  type Linkage,
+  type PrincipalUsage,
+  STACK_TARGET_PREFIX,
+  type TimeWindow,
+  type UsageAggregator,
+} from '#core/engine/usage.ts';
 import type {
   AccountInventory,
   CredentialReportRow,
@@ -414,7 +420,10 @@ function buildDocument(
       })),
       aliases: g.aliases,
       owners: ownersOf(g.tags),
-      createdBy: linksFor(g.arn, usage.linkages, 'created'),
+      createdBy: [
+        ...linksFor(g.arn, usage.linkages, 'created'),
+        ...stackEdges(g.tags, usage.linkages),
+      ],
     })),
     functions: inventory.functions.map((f) => ({
       arn: f.arn,
@@ -434,7 +443,10 @@ function buildDocument(
       functionUrls: f.functionUrls,
       eventSources: f.eventSources.map((e) => e.arn),
       owners: ownersOf(f.tags),
-      createdBy: linksFor(f.arn, usage.linkages, 'created'),
+      createdBy: [
+        ...linksFor(f.arn, usage.linkages, 'created'),
+        ...stackEdges(f.tags, usage.linkages),
+      ],
     })),
   };
 }
@@ -458,6 +470,19 @@ function linksFor(
     });
   }
   return out.sort((x, y) => x.arn.localeCompare(y.arn));
+}
+
+/**
+ * Edges to whoever ran the operations of the CloudFormation stack that made a resource (its
+ * `aws:cloudformation:stack-name` tag), marked as via the stack.
+ */
+function stackEdges(tags: Record<string, string>, linkages: Map<string, Linkage>): Edge[] {
+  const stack = tags['aws:cloudformation:stack-name'];
+  if (!stack) return [];
+  return linksFor(`${STACK_TARGET_PREFIX}${stack}`, linkages, 'deployed').map((e) => ({
+    ...e,
+    via: `${e.via} of stack ${stack}`,
+  }));
 }
 
 function ownersOf(tags: Record<string, string>): string[] {
@@ -509,7 +534,10 @@ function serializeIdentity(
     links: {
       owners: ownersOf(identity.tags),
       createdBy: linksFor(identity.arn, linkages, 'created'),
-      deployedBy: linksFor(identity.arn, linkages, 'deployed'),
+      deployedBy: [
+        ...linksFor(identity.arn, linkages, 'deployed'),
+        ...stackEdges(identity.tags, linkages),
+      ],
       assumedBy: linksFor(identity.arn, linkages, 'assumed'),
       tools,
       sourceIdentities: [...(usage?.sourceIdentities ?? [])]

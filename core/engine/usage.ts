@@ -81,6 +81,19 @@ export interface Linkage {
 
 const MAX_EDGE_EVIDENCE = 5;
 
+/** CloudFormation operations that create or change a stack's resources. */
+const STACK_OPERATIONS = new Set(['CreateStack', 'UpdateStack', 'ExecuteChangeSet']);
+
+/** Linkage targets for stacks are `cloudformation-stack:<name>`. */
+export const STACK_TARGET_PREFIX = 'cloudformation-stack:';
+
+/** The stack name from a name or a stack ARN (`arn:aws:cloudformation:r:a:stack/Name/id`). */
+export function stackName(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  const m = /^arn:[^:]+:cloudformation:[^:]*:[^:]*:stack\/([^/]+)\//.exec(value);
+  return m ? m[1] : value.startsWith('arn:') ? undefined : value;
+}
+
 /** Tallies of what the corpus held. */
 export interface CorpusCoverage {
   files: number;
@@ -382,6 +395,14 @@ export class UsageAggregator {
    */
   private link(record: CloudTrailRecord, actor: ResolvedPrincipal, time: number): void {
     const name = record.eventName ?? '';
+    // Only Create*, Update* and AssumeRole events link anything: skip the rest cheaply (hot path).
+    if (
+      name.charCodeAt(0) !== 67 &&
+      name.charCodeAt(0) !== 85 &&
+      name !== 'AssumeRole' &&
+      name !== 'ExecuteChangeSet'
+    )
+      return;
     const source = record.eventSource ?? '';
     const req = record.requestParameters ?? undefined;
     const res = record.responseElements ?? undefined;
@@ -406,6 +427,12 @@ export class UsageAggregator {
       edges.push(['deployed', req?.roleArn], ['created', res?.agentRuntimeArn ?? res?.gatewayArn]);
     } else if (source === 'sts.amazonaws.com' && name === 'AssumeRole') {
       edges.push(['assumed', req?.roleArn]);
+    } else if (source === 'cloudformation.amazonaws.com' && STACK_OPERATIONS.has(name)) {
+      // Resources a stack makes are created by CloudFormation (invokedBy) as the stack's role;
+      // the person or pipeline behind them is who ran the stack operation. Resources carry the
+      // stack's name in their aws:cloudformation:stack-name tag, which joins the two.
+      const stack = stackName(req?.stackName ?? req?.changeSetName);
+      if (stack) edges.push(['deployed', `${STACK_TARGET_PREFIX}${stack}`]);
     }
     for (const [relation, target] of edges) {
       if (typeof target !== 'string' || target === actor.arn) continue;

@@ -269,3 +269,65 @@ describe('the agent graph', () => {
     ).not.toContain('LP-AI-002');
   });
 });
+
+describe('CloudFormation attribution', () => {
+  it('ties a stack-made role to whoever ran the stack operation, with the proving event', () => {
+    // Arrange
+    const role = aRole({ name: 'stack-made', tags: { 'aws:cloudformation:stack-name': 'agents' } });
+    const inventory = anInventory({ roles: [role] });
+    const usage = new UsageAggregator(catalog, WINDOW);
+    usage.add(
+      aRecord({
+        eventTime: IN_WINDOW,
+        eventSource: 'cloudformation.amazonaws.com',
+        eventName: 'UpdateStack',
+        eventID: 'evt-stack',
+        userIdentity: asRole(roleArn('ci'), {
+          sessionContext: {
+            sessionIssuer: { type: 'Role', arn: roleArn('ci'), accountId: ACCOUNT },
+            sourceIdentity: 'alice',
+          },
+        }),
+        requestParameters: {
+          stackName: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/agents/1234`,
+        },
+      }),
+      'f',
+      0,
+    );
+    // Act
+    const doc = analyzeAccount({
+      inventory,
+      usage,
+      catalog,
+      window: WINDOW,
+      lookbackDays: 90,
+      issues: [],
+      toolVersion: 't',
+    });
+    // Assert
+    const edges = doc.identities.find((i) => i.id === role.arn)!.links.deployedBy;
+    expect(edges).toEqual([
+      expect.objectContaining({
+        arn: roleArn('ci'),
+        via: 'UpdateStack of stack agents',
+        eventIds: ['evt-stack'],
+        sourceIdentities: ['alice'],
+      }),
+    ]);
+  });
+
+  it('says nothing about a resource whose stack no event in the window touched', () => {
+    const role = aRole({ name: 'stack-made', tags: { 'aws:cloudformation:stack-name': 'quiet' } });
+    const doc = analyzeAccount({
+      inventory: anInventory({ roles: [role] }),
+      usage: new UsageAggregator(catalog, WINDOW),
+      catalog,
+      window: WINDOW,
+      lookbackDays: 90,
+      issues: [],
+      toolVersion: 't',
+    });
+    expect(doc.identities[0]!.links.deployedBy).toEqual([]);
+  });
+});

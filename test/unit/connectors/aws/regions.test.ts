@@ -92,7 +92,7 @@ describe('enabledRegions', () => {
     expect(gaps.gaps).toEqual([
       {
         provider: 'aws',
-        api: 'account:ListRegions+ec2:DescribeRegions',
+        api: 'ec2:DescribeRegions',
         account: ACCOUNT,
         reason: 'access-denied',
         detail: expect.stringMatching(

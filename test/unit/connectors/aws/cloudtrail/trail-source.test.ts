@@ -360,6 +360,91 @@ describe('TrailObjectsSource', () => {
     expect(filesOf(batches)).toEqual(keys);
   });
 
+  it('streams large objects, and names a corrupt and a truncated one', async () => {
+    // Arrange
+    fakeBucket(s3, objects);
+    const [good, corrupt, truncated] = add(
+      logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0100'),
+      logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0200'),
+      logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0300'),
+    );
+    objects.set(
+      corrupt!,
+      Buffer.concat([objects.get(corrupt!)!.subarray(0, 30), Buffer.from('junk')]),
+    );
+    const text = JSON.stringify({ Records: [{ ...aRecord(), eventID: 'whole' }, aRecord()] });
+    objects.set(truncated!, gzipSync(text.slice(0, text.length - 40)));
+    const source = new TrailObjectsSource(clients, options({ wholeObjectLimit: 0 }));
+    // Act
+    const { batches, issues } = await read(source);
+    // Assert
+    expect(batches.find((b) => b.file.endsWith(good!))?.records).toHaveLength(2);
+    expect(batches.find((b) => b.file.endsWith(truncated!))?.records).toHaveLength(1);
+    expect(issues.map((i) => [i.file.replace(`s3://${BUCKET}/`, ''), i.reason])).toEqual([
+      [corrupt, 'corrupt-gzip'],
+      [truncated, 'truncated-json'],
+    ]);
+  });
+
+  it('reads a plain JSON object, and names a .gz object that is not gzip', async () => {
+    // Arrange
+    fakeBucket(s3, objects);
+    const plain = logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0100').replace(/\.gz$/, '');
+    const fake = logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0200');
+    objects.set(plain, Buffer.from(JSON.stringify({ Records: [{ ...aRecord(), eventID: 'é' }] })));
+    objects.set(fake, Buffer.from('{"Records":[]}'));
+    // Act
+    const { batches, issues } = await read(new TrailObjectsSource(clients, options()));
+    // Assert
+    expect(batches.map((b) => (b.records[0] as { eventID: string }).eventID)).toEqual(['é']);
+    expect(issues).toEqual([
+      expect.objectContaining({ file: `s3://${BUCKET}/${fake}`, reason: 'corrupt-gzip' }),
+    ]);
+  });
+
+  it("reads in the trail's home region when GetBucketLocation is denied", async () => {
+    // Arrange
+    fakeBucket(s3, objects);
+    s3.on(GetBucketLocationCommand).rejects(error('AccessDenied'));
+    const keys = add(logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0100'));
+    const { bucketRegion: _, ...rest } = options();
+    // Act
+    const { batches } = await read(new TrailObjectsSource(clients, rest));
+    // Assert
+    expect(filesOf(batches)).toEqual(keys);
+    expect(gaps.gaps).toEqual([]);
+  });
+
+  it("gives up an account and region still throttled after the SDK's retries, with a 'failed' gap", async () => {
+    // Arrange
+    const hooks = fakeBucket(s3, objects);
+    add(logKey(ACCOUNT, 'us-east-1', '2026/11/05', '0100'));
+    const west = add(logKey(ACCOUNT, 'us-west-2', '2026/11/05', '0100'));
+    hooks.list = (input) => {
+      if (input.Prefix?.includes('us-east-1')) throw error('SlowDown');
+    };
+    const source = new TrailObjectsSource(
+      clients,
+      options({ regions: ['us-east-1', 'us-west-2'] }),
+    );
+    // Act
+    const { batches } = await read(source);
+    // Assert
+    expect(filesOf(batches)).toEqual(west);
+    expect(gaps.gaps).toEqual([
+      expect.objectContaining({ api: 's3:ListObjectsV2', region: 'us-east-1', reason: 'failed' }),
+    ]);
+  });
+
+  it('fails loudly on an unexpected listing error', async () => {
+    // Arrange
+    s3.on(ListObjectsV2Command).rejects(error('InvalidArgument'));
+    // Act
+    const run = read(new TrailObjectsSource(clients, options()));
+    // Assert
+    await expect(run).rejects.toThrow(/s3:ListObjectsV2 .* failed: InvalidArgument/);
+  });
+
   it('refuses a trail that delivers to no bucket', () => {
     // Arrange
     const { s3BucketName: _, ...trail } = aTrail();

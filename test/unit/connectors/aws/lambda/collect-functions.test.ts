@@ -321,10 +321,11 @@ describe('collectFunctions', () => {
 describe('toFunctionInfo', () => {
   it('copies environment variable names into a new array that shares nothing with the response', () => {
     // Arrange
-    const config = aFunction('f');
+    const variables: Record<string, string> = { API_KEY: SECRET, TABLE: 'f-table-value' };
+    const config = aFunction('f', 'us-east-1', { Environment: { Variables: variables } });
     // Act
     const info = toFunctionInfo(config, ACCOUNT, 'us-east-1');
-    config.Environment.Variables.LATE = 'added-after';
+    variables.LATE = 'added-after';
     // Assert
     expect(info.environmentVariableNames).toEqual(['API_KEY', 'TABLE']);
     expect(JSON.stringify(info)).not.toContain(SECRET);
