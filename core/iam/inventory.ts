@@ -168,6 +168,8 @@ export interface TrailInfo {
   accountId: string;
   s3BucketName?: string;
   s3KeyPrefix?: string;
+  /** KMS key that encrypts the log files (SSE-KMS): reading them needs kms:Decrypt on it. */
+  kmsKeyId?: string;
   isOrganizationTrail: boolean;
   isMultiRegionTrail: boolean;
   isLogging?: boolean;

@@ -110,6 +110,7 @@ async function describeOne(
   };
   if (trail.S3BucketName) info.s3BucketName = trail.S3BucketName;
   if (trail.S3KeyPrefix) info.s3KeyPrefix = trail.S3KeyPrefix;
+  if (trail.KmsKeyId) info.kmsKeyId = trail.KmsKeyId;
   if (status?.IsLogging !== undefined) info.isLogging = status.IsLogging;
   return info;
 }
