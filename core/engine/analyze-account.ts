@@ -467,6 +467,7 @@ function linksFor(
       eventIds: l.eventIds,
       invokedBy: l.invokedBy ?? null,
       sourceIdentities: l.sourceIdentities,
+      sessionNames: l.sessionNames,
     });
   }
   return out.sort((x, y) => x.arn.localeCompare(y.arn));

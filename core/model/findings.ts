@@ -53,6 +53,8 @@ export const EdgeSchema = z.object({
   eventIds: z.array(z.string()),
   invokedBy: z.string().nullable(),
   sourceIdentities: z.array(z.string()),
+  /** Role session names seen on AssumeRole edges (a few). */
+  sessionNames: z.array(z.string()),
 });
 
 /** Schema of a tool an identity can use. */
