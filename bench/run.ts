@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonEnv } from '#test/helpers/python-env.ts';
 import { generateCorpus } from './generate-corpus.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,5 +64,20 @@ if (!existsSync(policies)) {
   const a = child('analyze.ts', [policies, '5000']);
   console.log(
     `analysis: 5,000 roles with ${a.managedPoliciesAvailable} real AWS managed policies (3-5 attached each, NotAction/wildcard inline on half): ${a.analyzeSeconds!.toFixed(2)} s to analyse (budget < 10), ${a.analyzeAndDocumentSeconds!.toFixed(2)} s including the full findings document; peak RSS ${a.peakRssMiB!.toFixed(0)} MiB`,
+  );
+}
+// Live scan of a 20-account organization on a local moto server (needs the project's venv).
+let motoReady = true;
+try {
+  pythonEnv();
+} catch {
+  motoReady = false;
+}
+if (!motoReady) {
+  console.log('live org scan: skipped, moto is not installed (bash scripts/setup-python-env.sh)');
+} else {
+  const l = child('live-org.ts', ['--json']);
+  console.log(
+    `live org scan (moto on loopback): ${l.members} accounts (+ management), ${l.calls!.toLocaleString('en-US')} API calls in ${l.seconds!.toFixed(1)} s = ${Math.round(l.callsPerSecond!)} calls/s; inventory ${l.inventoryCalls} calls in ${l.inventorySeconds!.toFixed(1)} s, org trail files (90 days) ${l.usageCalls} calls in ${l.usageSeconds!.toFixed(1)} s`,
   );
 }

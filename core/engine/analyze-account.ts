@@ -204,6 +204,15 @@ export class AccountAnalyzer {
         });
       }
     }
+    // IAM Identity Center owns the roles it provisions: a change made to the role is overwritten,
+    // so the fix belongs on the permission set the role comes from.
+    if (identity.type === 'role' && identity.path.startsWith('/aws-reserved/sso.amazonaws.com/')) {
+      for (const f of findings) {
+        if (f.ruleId === 'LP-IAM-005' || f.ruleId === 'LP-IAM-007' || f.ruleId === 'LP-IAM-008') {
+          f.explanation = `${f.explanation} This role is provisioned by IAM Identity Center: apply the change to its permission set, not to the role.`;
+        }
+      }
+    }
     findings.sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
     const unusedIdentity = findings.some((f) => f.ruleId === 'LP-IAM-001');
     const status: IdentityResult['recommendation'] = serviceLinked

@@ -12,8 +12,9 @@
  *
  * moto ships the AWS managed policies (AdministratorAccess among 1,582) but loads them only
  * when the server starts with `MOTO_IAM_LOAD_MANAGED_POLICIES=true`; it then also returns all
- * of them, attached or not, from GetAccountAuthorizationDetails (4.7 MB per account).
- * {@link awsManagedPolicyLoaded} tells a test which case it is in.
+ * of them, attached or not, from GetAccountAuthorizationDetails (4.7 MB per account). The
+ * shared test server does not load them, so seeded accounts use customer managed and inline
+ * policies only.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -39,20 +40,23 @@ import {
   GenerateCredentialReportCommand,
   type GetAccountAuthorizationDetailsResponse,
   GetCredentialReportCommand,
-  GetPolicyCommand,
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   paginateGetAccountAuthorizationDetails,
 } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { AwsClients } from '#connectors/aws/clients.ts';
 
 /** A policy document, as JSON. */
 export interface PolicyJson {
   Version: '2012-10-17';
-  Statement: Record<string, unknown>[];
+  Statement: readonly object[];
 }
 
 /** A document allowing the actions on every resource. */
@@ -76,23 +80,6 @@ export async function callerAccount(clients: AwsClients): Promise<string> {
   const out = await clients.sts().send(new GetCallerIdentityCommand({}));
   if (!out.Account) throw new Error('GetCallerIdentity returned no account');
   return out.Account;
-}
-
-/** True when the server holds the AWS managed policy (moto: only when started to load them). */
-export async function awsManagedPolicyLoaded(
-  clients: AwsClients,
-  name = 'AdministratorAccess',
-): Promise<boolean> {
-  try {
-    await clients
-      .iam()
-      .send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::aws:policy/${name}` }));
-    return true;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'NoSuchEntityException') return false;
-    if ((err as { name?: string }).name === 'NoSuchEntity') return false;
-    throw err;
-  }
 }
 
 /** A customer managed policy to create. */
@@ -286,7 +273,9 @@ export async function createTrail(clients: AwsClients, spec: TrailSpec): Promise
       Bucket: spec.bucket,
       ...(region === 'us-east-1'
         ? {}
-        : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+        : {
+            CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint },
+          }),
     }),
   );
   const ct = clients.cloudtrail(region);
@@ -408,10 +397,10 @@ export interface CallSpec {
 
 let eventSeq = 0;
 
-/** A deterministic UUID-shaped event id. */
-function nextEventId(): string {
+/** Deterministic UUID-shaped ids for eventID and requestID, unique within the process. */
+function nextIds(): { eventID: string; requestID: string } {
   const n = (eventSeq++).toString(16).padStart(12, '0');
-  return `1ea5e000-0000-4000-8000-${n}`;
+  return { eventID: `1ea5e000-0000-4000-8000-${n}`, requestID: `ae0e5700-0000-4000-8000-${n}` };
 }
 
 /** A CloudTrail record as a trail delivers it. */
@@ -436,8 +425,9 @@ export function trailRecord(
   }
   r.requestParameters = call.requestParameters ?? null;
   r.responseElements = call.responseElements ?? null;
-  r.requestID = nextEventId().replace('1ea5e000', 'ae0e5700');
-  r.eventID = nextEventId();
+  const ids = nextIds();
+  r.requestID = ids.requestID;
+  r.eventID = ids.eventID;
   r.readOnly = call.readOnly ?? /^(Get|List|Describe|Head)/.test(call.name);
   if (call.resources) r.resources = call.resources;
   r.eventType = call.eventType ?? 'AwsApiCall';
