@@ -40,10 +40,23 @@ export interface LiveScanOptions {
   /** Where usage comes from: trails where they cover an account, else Event history (`auto`). */
   usage?: 'auto' | 'trail' | 'lookup';
   lastAccessed?: 'off' | 'service' | 'action';
+  /** Event history retry settings (tests and benchmarks shorten them). */
+  lookup?: { maxRetries?: number; sleep?: (ms: number) => Promise<void> };
   onProgress?: ProgressReporter;
   /** Writes one line per step, for a person watching (stderr in the CLI). */
   log?: (line: string) => void;
   now?: () => number;
+}
+
+/** Adds one account's IAM inventory to the scan's. */
+function mergeInventory(into: AccountInventory, from: AccountInventory): void {
+  into.users.push(...from.users);
+  into.roles.push(...from.roles);
+  into.groups.push(...from.groups);
+  for (const [arn, p] of from.policies) if (!into.policies.has(arn)) into.policies.set(arn, p);
+  into.credentialReport.push(...from.credentialReport);
+  into.lastAccessed.push(...from.lastAccessed);
+  for (const id of from.accountIds) if (!into.accountIds.includes(id)) into.accountIds.push(id);
 }
 
 /** One account being scanned. */
@@ -107,6 +120,10 @@ export class AwsLiveSource implements GrantSource, UsageSource {
           ...(this.options.regions ? { override: this.options.regions } : {}),
         });
         log(`Account ${t.id}: ${regions.length} regions`);
+        // Each account fills its own inventory, merged only once its IAM part is complete: an
+        // account whose identities are in the inventory must also have its usage read, or every
+        // one of them would look unused.
+        const own = emptyInventory();
         await collectIam(
           t.clients,
           {
@@ -116,13 +133,20 @@ export class AwsLiveSource implements GrantSource, UsageSource {
             now,
             lastAccessed: this.options.lastAccessed ?? 'action',
           },
-          inventory,
+          own,
         );
         const [functions, agents, trails] = await Promise.all([
-          collectFunctions(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
-          collectAgents(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
-          describeTrails(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
+          this.part(t.id, 'lambda:ListFunctions', () =>
+            collectFunctions(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
+          ),
+          this.part(t.id, 'bedrock:ListAgents', () =>
+            collectAgents(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
+          ),
+          this.part(t.id, 'cloudtrail:DescribeTrails', () =>
+            describeTrails(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
+          ),
         ]);
+        mergeInventory(inventory, own);
         inventory.functions.push(...functions);
         inventory.agents.push(...agents);
         const scanned: ScannedAccount = { id: t.id, clients: t.clients, regions };
@@ -130,11 +154,11 @@ export class AwsLiveSource implements GrantSource, UsageSource {
           if (!this.trails.some((x) => x.trail.arn === trail.arn))
             this.trails.push({ trail, owner: scanned });
         log(
-          `Account ${t.id}: ${functions.length} functions, ${agents.length} agents, ${trails.length} trails`,
+          `Account ${t.id}: ${own.users.length} users, ${own.roles.length} roles, ${functions.length} functions, ${agents.length} agents, ${trails.length} trails`,
         );
         return scanned;
       },
-      { concurrency: 2, gaps: this.gaps },
+      { concurrency: this.options.org?.concurrency ?? 4, gaps: this.gaps },
     );
     this.accounts = results.flatMap((r) => (r.ok ? [r.value] : []));
     for (const id of this.accounts.map((a) => a.id))
@@ -194,6 +218,26 @@ export class AwsLiveSource implements GrantSource, UsageSource {
         ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       });
       yield* source.batches(issues);
+    }
+  }
+
+  /**
+   * Runs one non-IAM part of an account's inventory. A failure that is not a gap already (a
+   * service error the connector could not classify) becomes a `failed` gap: the account's
+   * identities and usage are still scanned without it.
+   */
+  private async part<T>(account: string, api: string, fn: () => Promise<T[]>): Promise<T[]> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.gaps.add({
+        provider: 'aws',
+        api,
+        account,
+        reason: 'failed',
+        detail: describeError(err instanceof ConnectorError && err.cause ? err.cause : err),
+      });
+      return [];
     }
   }
 

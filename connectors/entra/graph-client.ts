@@ -133,7 +133,8 @@ function createCredential(
       return new ClientSecretCredential(tenantId, clientId, auth.secret, common);
     case 'certificate': {
       // PEM with the private key and the certificate, as ClientCertificateCredential expects.
-      const pem = 'certificatePem' in auth ? auth.certificatePem : readFileSync(auth.certificatePath, 'utf8');
+      const pem =
+        'certificatePem' in auth ? auth.certificatePem : readFileSync(auth.certificatePath, 'utf8');
       return new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, common);
     }
     case 'assertion':
@@ -179,7 +180,12 @@ export class GraphRetryHandler implements Middleware {
     for (let attempt = 1; ; attempt++) {
       await this.next!.execute(context);
       const res = context.response;
-      if (!res || !RETRY_STATUSES.has(res.status) || attempt > this.maxRetries || !replayable(context))
+      if (
+        !res ||
+        !RETRY_STATUSES.has(res.status) ||
+        attempt > this.maxRetries ||
+        !replayable(context)
+      )
         return;
       const delay = retryDelayMs(res.headers.get('Retry-After'), attempt);
       // Free the socket before waiting; the body of a 429 is of no use.
@@ -224,7 +230,9 @@ class FetchHandler implements Middleware {
 function httpsFetch(agent: Agent): typeof fetch {
   return (input, init) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const url = new URL(
+        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      );
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => {
         headers[k] = v;
@@ -243,7 +251,13 @@ function httpsFetch(agent: Agent): typeof fetch {
           const status = res.statusCode ?? 500;
           // Response refuses a body on 204/304.
           const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(new Response(payload, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+          resolve(
+            new Response(payload, {
+              status,
+              statusText: res.statusMessage ?? '',
+              headers: responseHeaders,
+            }),
+          );
         });
       });
       req.on('error', reject);

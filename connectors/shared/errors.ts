@@ -91,6 +91,7 @@ export function classifyError(err: unknown): ErrorClass {
     ?.httpStatusCode;
   if (status === 403) return 'access-denied';
   if (status === 429) return 'throttled';
+  if (status === 404) return 'not-found';
   if (TRANSIENT_CODES.has(name) || (status !== undefined && status >= 500)) return 'transient';
   return 'fatal';
 }

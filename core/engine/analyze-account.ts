@@ -83,7 +83,8 @@ export class AccountAnalyzer {
     this.calculator = new GrantCalculator(new ActionMatcher(catalog));
     this.classifier = new Classifier(catalog);
     this.observation = buildObservationIndex(catalog, usage.coverage, window, inventory.trails);
-    this.groups = new Map(inventory.groups.map((g) => [g.name, g]));
+    // Group names are unique per account only: key them by account too (organization scans).
+    this.groups = new Map(inventory.groups.map((g) => [`${g.arn.split(':')[4]}|${g.name}`, g]));
     this.credentials = new Map(inventory.credentialReport.map((r) => [r.arn, r]));
     this.lastAccessed = new Map(inventory.lastAccessed.map((l) => [l.principalArn, l]));
     const c = usage.coverage;
@@ -118,7 +119,7 @@ export class AccountAnalyzer {
     for (const a of identity.attachedPolicies) addManaged(a.arn, a.name);
     if (identity.type === 'user') {
       for (const name of identity.groups) {
-        const g = this.groups.get(name);
+        const g = this.groups.get(`${identity.accountId}|${name}`);
         if (!g) {
           missing.push(`group/${name}`);
           continue;
@@ -310,7 +311,7 @@ function buildDocument(
   const gaps: string[] = [];
   if (cov.recordsInWindow === 0)
     gaps.push(
-      'No CloudTrail record fell in the window: nothing can be called unused. Check --as-of and --lookback against the dates of the files.',
+      "No CloudTrail record fell in the window: no action can be called unused, and identity-level disuse rests only on IAM's own last-used data (RoleLastUsed, credential report). Check --as-of and --lookback against the dates of the files.",
     );
   if (cov.readOnlyEvents === 0 && cov.recordsInWindow > 0)
     gaps.push(

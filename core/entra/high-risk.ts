@@ -86,10 +86,16 @@ export const HIGH_RISK_PERMISSIONS: Readonly<Record<string, HighRisk>> = {
     tier: 'data',
     why: 'full access to every mailbox through Exchange Web Services',
   },
-  'Files.ReadWrite.All': { tier: 'data', why: 'reads and writes every file in OneDrive and SharePoint' },
+  'Files.ReadWrite.All': {
+    tier: 'data',
+    why: 'reads and writes every file in OneDrive and SharePoint',
+  },
   'Files.Read.All': { tier: 'data', why: 'reads every file in OneDrive and SharePoint' },
   'Sites.ReadWrite.All': { tier: 'data', why: 'reads and writes every SharePoint site' },
-  'Sites.Manage.All': { tier: 'data', why: 'creates and deletes lists and libraries on every site' },
+  'Sites.Manage.All': {
+    tier: 'data',
+    why: 'creates and deletes lists and libraries on every site',
+  },
   'Sites.FullControl.All': {
     tier: 'data',
     why: 'full control of every SharePoint site, permissions included',

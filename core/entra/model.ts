@@ -47,6 +47,8 @@ export interface EntraDelegatedGrant {
   id: string;
   resourceId: string;
   resourceName: string;
+  /** The resource's appId, when known (`00000003-0000-0000-c000-000000000000` for Graph). */
+  resourceAppId?: string;
   scopes: string[];
   consentType: 'AllPrincipals' | 'Principal';
   /** The user the grant is for, when consentType is Principal. */
@@ -73,6 +75,8 @@ export interface EntraPersonRef {
   accountEnabled?: boolean;
   /** True when the directory object no longer exists. */
   deleted?: boolean;
+  /** For owners: whether they own the application registration, the service principal, or both. */
+  ownerOf?: ('application' | 'servicePrincipal')[];
 }
 
 /** A service principal of any type. */
@@ -88,6 +92,8 @@ export interface EntraServicePrincipal {
   tags: string[];
   appOwnerOrganizationId?: string;
   createdDateTime?: string;
+  /** Object id of the application registration, when the app is registered in this tenant. */
+  applicationId?: string;
   /** The agent identity blueprint an agent identity was created from. */
   agentIdentityBlueprintId?: string;
   credentials: EntraCredential[];
@@ -114,6 +120,11 @@ export interface GraphRequest {
   uri: string;
   status: number;
   time: string;
+  /**
+   * How the token was issued, when the log says (the `Roles` column is set for app-only tokens,
+   * `Scopes` for delegated ones). Unknown requests credit both schemes.
+   */
+  scheme?: 'application' | 'delegated';
 }
 
 /** Everything known about a tenant's non-human identities. */
@@ -122,4 +133,15 @@ export interface EntraInventory {
   servicePrincipals: EntraServicePrincipal[];
   /** True when Graph activity logs were read for the window: only then can permissions be called unused. */
   activityLogs: boolean;
+  /**
+   * True when credential sign-in activity (appCredentialSignInActivities) was read: only then
+   * does a credential without `lastSignIn` count as never used.
+   */
+  credentialActivity?: boolean;
+  /**
+   * True when service-principal sign-in activity (servicePrincipalSignInActivities) was read:
+   * only then does a service principal without `signIn` count as never signed in. Without it, a
+   * missing `signIn` means unknown.
+   */
+  signInActivity?: boolean;
 }

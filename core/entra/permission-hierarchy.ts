@@ -93,10 +93,7 @@ export function isBroader(broad: string, narrow: string): boolean {
  * @param authorizing the permissions the map gives for the request (one scheme)
  * @param held the permissions the identity holds in that scheme
  */
-export function authorizingHeld(
-  authorizing: Iterable<string>,
-  held: Iterable<string>,
-): string[] {
+export function authorizingHeld(authorizing: Iterable<string>, held: Iterable<string>): string[] {
   const auth = new Set(authorizing);
   if (auth.size === 0) return [];
   const out: string[] = [];

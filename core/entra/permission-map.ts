@@ -391,7 +391,13 @@ export function mergePermissionMaps(...maps: GraphPermissionMap[]): GraphPermiss
 }
 
 function toEntries(
-  accs: Iterable<{ method: string; path: string; app: Set<string>; del: Set<string>; also: Set<string> }>,
+  accs: Iterable<{
+    method: string;
+    path: string;
+    app: Set<string>;
+    del: Set<string>;
+    also: Set<string>;
+  }>,
 ): GraphPermissionEntry[] {
   return [...accs]
     .map((a) => {

@@ -436,7 +436,7 @@ export async function startGraphServer(
     let list = items;
     if (q.filter) {
       const test = compileFilter(q.filter);
-      if (!test) return badRequest(`Unsupported query: ${q.filter}`, 'Request_UnsupportedQuery');
+      if (!test) return badRequest(`Invalid filter clause: ${q.filter}`, 'BadRequest');
       list = list.filter(test);
     }
     const size = Math.max(1, Math.min(q.top ?? maxPage, maxPage, pageSize));
@@ -447,9 +447,8 @@ export async function startGraphServer(
     if (offset + size < list.length) {
       const token = randomBytes(12).toString('base64url');
       cursors.set(token, { version, path, search: firstSearch, offset: offset + size });
-      const params = new URLSearchParams(firstSearch);
-      params.set('$skiptoken', token);
-      body['@odata.nextLink'] = `${url}/${version}${path}?${params.toString()}`;
+      // Graph's links keep the first request's options and add a literal `$skiptoken`.
+      body['@odata.nextLink'] = `${url}/${version}${path}?${firstSearch ? `${firstSearch}&` : ''}$skiptoken=${token}`;
     }
     return { status: 200, body };
   }

@@ -414,14 +414,19 @@ async function call<T>(
   opts: CallOptions<T> = {},
 ): Promise<T | undefined> {
   try {
-    return await s.ctx.gaps.guard(api, s.where, async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (opts.ifNotFound && classifyError(err) === 'not-found') return opts.ifNotFound();
-        throw err;
-      }
-    });
+    return await s.ctx.gaps.guard(
+      api,
+      s.where,
+      async () => {
+        try {
+          return await fn();
+        } catch (err) {
+          if (opts.ifNotFound && classifyError(err) === 'not-found') return opts.ifNotFound();
+          throw err;
+        }
+      },
+      opts.subject,
+    );
   } catch (err) {
     if (!(err instanceof ConnectorError)) throw err;
     const kind = classifyError(err.cause);
