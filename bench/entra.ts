@@ -6,8 +6,9 @@
  * shares the CPU with the collector, so the time is an upper bound for the client's own work and
  * says nothing about Graph's throttling of a real tenant.
  */
-import { createGraphClient } from '#connectors/entra/graph-client.ts';
+
 import { collectTenant } from '#connectors/entra/collect-tenant.ts';
+import { createGraphClient } from '#connectors/entra/graph-client.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import { startGraphServer } from '#test/helpers/graph-server.ts';
@@ -39,7 +40,9 @@ try {
   const started = performance.now();
   const inventory = await collectTenant(client, { tenantId: TEST_TENANT_ID, gaps, issues });
   const seconds = (performance.now() - started) / 1000;
-  const graphRequests = server.requests.filter((r) => !r.path.includes('/oauth2/') && !r.path.includes('/.well-known/'));
+  const graphRequests = server.requests.filter(
+    (r) => !r.path.includes('/oauth2/') && !r.path.includes('/.well-known/'),
+  );
   const figures = {
     servicePrincipals: inventory.servicePrincipals.length,
     seconds,

@@ -53,6 +53,7 @@ import {
 import type { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
 import type { EntraInventory, EntraPersonRef, EntraServicePrincipal } from '#core/entra/model.ts';
+import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 
 /** Options of {@link collectTenant}. */
@@ -94,17 +95,20 @@ export async function collectTenant(
   const { gaps, issues } = options;
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 4;
+  // Each listing on its own: a denied one is a gap (undefined) and the others still count.
   const list = <T extends { id?: string }>(api: string, path: string) =>
     guardGraph(gaps, api, () => listAll<T>(client, path));
 
-  // Tenant-wide listings, independent of each other.
+  // Tenant-wide listings, independent of each other, so they run side by side. One listing of
+  // grants and of role assignments is far cheaper than one request per principal.
   const [rawSps, agents, apps, grants, roleAssignments, spSignIns, credSignIns] = await Promise.all(
     [
       list<RawServicePrincipal>(
         'GET /servicePrincipals',
         `/servicePrincipals?$select=${SP_SELECT}&$top=999`,
       ),
-      // The cast returns agent identities only, with their own properties; page size at most 100.
+      // $select on the base collection cannot name agentIdentity's own properties; the cast
+      // returns agent identities only, with them (page size at most 100).
       list<RawServicePrincipal>(
         'GET /servicePrincipals/microsoft.graph.agentIdentity',
         '/servicePrincipals/microsoft.graph.agentIdentity?$select=id,agentIdentityBlueprintId,createdDateTime&$top=100',
@@ -132,6 +136,8 @@ export async function collectTenant(
 
   const sps: EntraServicePrincipal[] = [];
   const byId = new Map<string, EntraServicePrincipal>();
+  // Pages re-read after an expired page token are already deduplicated; this guards a listing
+  // that changed between pages.
   for (const raw of rawSps ?? []) {
     const sp = toServicePrincipal(raw, issues);
     if (!sp || byId.has(sp.id)) continue;
@@ -151,7 +157,8 @@ export async function collectTenant(
     `Entra ${options.tenantId}: ${sps.length} service principals, ${agents?.length ?? 0} agent identities, ${apps?.length ?? 0} applications`,
   );
 
-  // Credentials of the app registration belong to every principal of that appId in the tenant.
+  // An appId has one service principal per tenant; the registration's credentials and
+  // federated trusts are that principal's (multi-tenant apps registered elsewhere have none here).
   const byAppId = new Map<string, EntraServicePrincipal>();
   for (const sp of sps) byAppId.set(sp.appId, sp);
   for (const app of apps ?? []) {
@@ -164,6 +171,8 @@ export async function collectTenant(
     sp.federatedCredentials.push(...toFederatedCredentials(app.federatedIdentityCredentials));
   }
 
+  // Per-principal relationships, then what they point at: resources' appRoles (to name app
+  // permissions) and owners' and sponsors' accounts (to tell disabled and deleted people).
   const fanOut = await fetchRelationships(client, sps, { gaps, concurrency });
   const resources = await readResources(client, fanOut.assignments, byId, { gaps, concurrency });
   for (const [spId, assignments] of fanOut.assignments) {
@@ -175,6 +184,7 @@ export async function collectTenant(
   }
   await resolvePeople(client, fanOut, byId, { gaps, concurrency });
 
+  // Grants name the client and resource by service principal id; the resource is in the listing.
   for (const g of grants ?? []) {
     const sp = g.clientId ? byId.get(g.clientId) : undefined;
     if (!sp) continue;
@@ -184,11 +194,13 @@ export async function collectTenant(
     if (resource) grant.resourceAppId = resource.appId;
     sp.delegatedGrants.push(grant);
   }
+  // The listing holds users' and groups' roles too; only principals in the inventory matter.
   for (const a of roleAssignments ?? []) {
     const sp = a.principalId ? byId.get(a.principalId) : undefined;
     const role = sp ? toDirectoryRole(a) : undefined;
     if (sp && role) sp.directoryRoles.push(role);
   }
+  // Sign-in reports key by appId; keep the latest of each kind should Graph repeat an appId.
   for (const s of spSignIns ?? []) {
     const sp = s.appId ? byAppId.get(s.appId) : undefined;
     if (!sp) continue;
@@ -201,7 +213,7 @@ export async function collectTenant(
     }
     sp.signIn = merged;
   }
-  applyCredentialSignIns(sps, byAppId, credSignIns ?? []);
+  applyCredentialSignIns(sps, credSignIns ?? []);
 
   log(
     `Entra ${options.tenantId}: relationships read (${gaps.gaps.filter((g) => g.provider === 'entra').length} coverage gaps)`,
@@ -211,25 +223,23 @@ export async function collectTenant(
     servicePrincipals: sps,
     // Graph activity logs come from Log Analytics, read by another connector.
     activityLogs: false,
+    // Without the credential report, a credential with no lastSignIn is unknown, not unused.
     credentialActivity: credSignIns !== undefined,
   };
 }
 
-/** Credential sign-ins match by keyId, first on the principal of the same appId. */
+/**
+ * Credential sign-ins match by keyId: a GUID Entra assigns to each credential, unique across
+ * the application and service principal credentials alike.
+ */
 function applyCredentialSignIns(
   sps: EntraServicePrincipal[],
-  byAppId: Map<string, EntraServicePrincipal>,
   activities: RawCredentialSignIn[],
 ): void {
   const byKey = new Map<string, EntraServicePrincipal['credentials'][number]>();
-  for (const sp of sps) for (const c of sp.credentials) byKey.set(`${sp.appId}|${c.keyId}`, c);
-  const anyApp = new Map<string, EntraServicePrincipal['credentials'][number]>();
-  for (const sp of sps) for (const c of sp.credentials) anyApp.set(c.keyId, c);
+  for (const sp of sps) for (const c of sp.credentials) byKey.set(c.keyId, c);
   for (const a of activities) {
-    if (!a.keyId) continue;
-    const cred =
-      (a.appId && byAppId.has(a.appId) ? byKey.get(`${a.appId}|${a.keyId}`) : undefined) ??
-      anyApp.get(a.keyId);
+    const cred = a.keyId ? byKey.get(a.keyId) : undefined;
     const when = normalizeGraphDate(a.signInActivity?.lastSignInDateTime);
     if (cred && when) cred.lastSignIn = later(cred.lastSignIn, when)!;
   }
@@ -252,7 +262,7 @@ class BatchGaps {
   private readonly seen = new Map<
     string,
     {
-      reason: 'access-denied' | 'unsupported' | 'failed';
+      reason: CoverageGap['reason'];
       count: number;
       first: string;
       detail: string;
@@ -271,12 +281,14 @@ class BatchGaps {
     const { code, message } = batchError(r);
     const kind = classifyGraph(r.status, code, message);
     if (kind === 'not-found') return false;
-    const reason =
-      kind === 'access-denied' || kind === 'unsupported'
-        ? kind
-        : kind === 'throttled' || kind === 'transient'
-          ? 'failed'
-          : undefined;
+    // Throttling or unavailability reaching here outlasted the batch retries.
+    const reasons: Partial<Record<typeof kind, CoverageGap['reason']>> = {
+      'access-denied': 'access-denied',
+      unsupported: 'unsupported',
+      throttled: 'failed',
+      transient: 'failed',
+    };
+    const reason = reasons[kind];
     if (!reason)
       throw new ConnectorError(
         `${api} for ${objectId} failed: ${describeGraph(r.status, code, message)}`,
@@ -418,6 +430,9 @@ async function resolvePeople(
   byId: Map<string, EntraServicePrincipal>,
   o: { gaps: GapRecorder; concurrency: number },
 ): Promise<void> {
+  // `accountEnabled` is not among a user's default properties, which is all `/owners` returns,
+  // so each person is read once, however many principals they own or sponsor (a few hundred
+  // lookups for 10,000 principals). An owner without a type is treated as a user to find out.
   const users = new Set<string>();
   const collect = (obj: RawDirectoryObject & { id: string }) => {
     const t = obj['@odata.type'];

@@ -207,7 +207,8 @@ function replayable(context: Context): boolean {
 }
 
 function setHeader(context: Context, name: string, value: string): void {
-  const options = (context.options ??= {});
+  context.options ??= {};
+  const options = context.options;
   const headers = options.headers;
   if (headers instanceof Headers) headers.set(name, value);
   else options.headers = { ...(headers as Record<string, string> | undefined), [name]: value };

@@ -76,11 +76,114 @@ export const CoverageGapSchema = z.object({
   detail: z.string(),
 });
 
+/** A person (or object) who owns or sponsors an Entra identity. */
+export const EntraPersonSchema = z.object({
+  id: z.string(),
+  type: z.enum(['user', 'servicePrincipal', 'group', 'unknown']),
+  displayName: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  /** False when disabled; null when not known. */
+  accountEnabled: z.boolean().nullable(),
+  deleted: z.boolean(),
+});
+
+/** One permission an Entra identity holds, with the verdict on its use. */
+export const EntraPermissionSchema = z.object({
+  permission: z.string(),
+  kind: z.enum(['application', 'delegated']),
+  /** Resource display name (`Microsoft Graph`). */
+  resource: z.string(),
+  resourceAppId: z.string().nullable(),
+  status: z.enum(['used', 'unused', 'unobservable']),
+  /** Why the use cannot be judged (unobservable only). */
+  reason: z.string().nullable(),
+  /** Requests that could have used it. */
+  requests: z.number().int(),
+  lastSeen: isoDate.nullable(),
+  /** `METHOD template` of the calls credited to it (a few). */
+  calls: z.array(z.string()),
+  /** Narrower held permissions that covered every credited request. */
+  reducibleTo: z.array(z.string()),
+  /** appRoleAssignment / oauth2PermissionGrant ids granting it: what a revocation deletes. */
+  grantIds: z.array(z.string()),
+  grantedAt: isoDate.nullable(),
+  highRisk: z.enum(['control-plane', 'data']).nullable(),
+});
+
+/**
+ * Entra-only details of an identity (`type` service-principal or agent-identity). Additive:
+ * AWS identities do not carry it.
+ */
+export const EntraIdentitySchema = z.object({
+  tenantId: z.string(),
+  appId: z.string(),
+  /** `Application`, `ManagedIdentity`, `ServiceIdentity` (agent identities), `Legacy`... */
+  servicePrincipalType: z.string(),
+  odataType: z.string().nullable(),
+  accountEnabled: z.boolean(),
+  /** A Microsoft first-party app: reported, never recommended for removal. */
+  firstParty: z.boolean(),
+  appOwnerOrganizationId: z.string().nullable(),
+  agentIdentityBlueprintId: z.string().nullable(),
+  /** Entra tags as listed (`tags` above holds them as keys with empty values). */
+  tags: z.array(z.string()),
+  owners: z.array(EntraPersonSchema),
+  sponsors: z.array(EntraPersonSchema),
+  /** True when there are owners or sponsors and every one is disabled or deleted. */
+  ownersDisabled: z.boolean(),
+  /** Sign-in activity; null when not read. */
+  signIn: z
+    .object({
+      lastSignIn: isoDate.nullable(),
+      lastAppOnlySignIn: isoDate.nullable(),
+      lastDelegatedSignIn: isoDate.nullable(),
+    })
+    .nullable(),
+  credentials: z.array(
+    z.object({
+      keyId: z.string(),
+      kind: z.enum(['password', 'certificate']),
+      on: z.enum(['application', 'servicePrincipal']),
+      displayName: z.string().nullable(),
+      startDateTime: isoDate.nullable(),
+      endDateTime: isoDate.nullable(),
+      lastSignIn: isoDate.nullable(),
+      expired: z.boolean(),
+    }),
+  ),
+  federatedCredentials: z.array(
+    z.object({ name: z.string(), issuer: z.string(), subject: z.string() }),
+  ),
+  permissions: z.array(EntraPermissionSchema),
+  directoryRoles: z.array(
+    z.object({
+      roleName: z.string(),
+      roleDefinitionId: z.string(),
+      assignmentId: z.string(),
+      privileged: z.boolean(),
+      directoryScopeId: z.string().nullable(),
+    }),
+  ),
+  /** What could not be judged for this identity, and why. */
+  gaps: z.array(z.string()),
+});
+
+/** A permission an Entra identity should lose, with the evidence. */
+export const PermissionToRemoveSchema = z.object({
+  permission: z.string(),
+  kind: z.enum(['application', 'delegated']),
+  resource: z.string(),
+  reason: z.string(),
+  /** The appRoleAssignment or oauth2PermissionGrant ids to delete or shrink. */
+  grantIds: z.array(z.string()).optional(),
+});
+
 /** Schema of one identity's result. */
 export const IdentityResultSchema = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.enum(['user', 'role', 'root']),
+  /** AWS: user, role, root. Entra: service-principal, agent-identity (accountId is the tenant id). */
+  type: z.enum(['user', 'role', 'root', 'service-principal', 'agent-identity']),
   accountId: z.string(),
   path: z.string().nullable(),
   createDate: z.string().nullable(),
@@ -171,6 +274,38 @@ export const IdentityResultSchema = z.object({
     })
     .nullable(),
   findings: z.array(FindingSchema),
+  /** Entra: the permissions to remove (AWS identities use recommendedPolicy instead). */
+  permissionsToRemove: z.array(PermissionToRemoveSchema).optional(),
+  /** Entra-only details. */
+  entra: EntraIdentitySchema.optional(),
+});
+
+/** What an Entra analysis read and could use, per tenant. */
+export const EntraCoverageSchema = z.object({
+  tenantId: z.string(),
+  servicePrincipals: z.number().int(),
+  /** Graph activity logs were read: only then can permissions be called unused. */
+  activityLogs: z.boolean(),
+  /** Service principals with sign-in activity known. */
+  signInActivityKnown: z.number().int(),
+  credentialActivity: z.boolean(),
+  requests: z.object({
+    read: z.number().int(),
+    inWindow: z.number().int(),
+    outsideWindow: z.number().int(),
+    invalid: z.number().int(),
+    attributed: z.number().int(),
+    unattributed: z.number().int(),
+    mapped: z.number().int(),
+    unmapped: z.number().int(),
+    exempt: z.number().int(),
+    denied: z.number().int(),
+  }),
+  /** The most frequent calls the permission map could not resolve (ids replaced by `{id}`). */
+  unmappedCalls: z.array(
+    z.object({ method: z.string(), path: z.string(), count: z.number().int() }),
+  ),
+  permissionMap: z.object({ source: z.string(), entries: z.number().int() }),
 });
 
 /** Schema of an AI agent resource (Bedrock agent, AgentCore runtime or gateway). */
@@ -237,6 +372,8 @@ export const FindingsDocumentSchema = z.object({
     observedDays: z.number(),
   }),
   accounts: z.array(z.string()),
+  /** Entra tenants analysed into this document. */
+  tenants: z.array(z.string()).optional(),
   summary: z.object({
     identities: z.number().int(),
     byClass: z.record(z.string(), z.number().int()),
@@ -286,6 +423,8 @@ export const FindingsDocumentSchema = z.object({
     ),
     unknownPrincipals: z.array(z.object({ arn: z.string(), events: z.number().int() })),
     issues: z.array(InputIssueSchema),
+    /** Entra tenants: what was read and could be used. */
+    entra: z.array(EntraCoverageSchema).optional(),
   }),
   identities: z.array(IdentityResultSchema),
   agents: z.array(AgentResultSchema),
@@ -298,3 +437,9 @@ export type FindingsDocument = z.infer<typeof FindingsDocumentSchema>;
 export type IdentityResult = z.infer<typeof IdentityResultSchema>;
 /** One finding. */
 export type Finding = z.infer<typeof FindingSchema>;
+/** Entra-only details of an identity. */
+export type EntraIdentityDetails = z.infer<typeof EntraIdentitySchema>;
+/** A permission to remove. */
+export type PermissionToRemove = z.infer<typeof PermissionToRemoveSchema>;
+/** Coverage of one Entra tenant. */
+export type EntraCoverage = z.infer<typeof EntraCoverageSchema>;

@@ -155,7 +155,10 @@ export function selfSignedCertificate(cn: string): TestCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const sha256WithRsa = sequence(objectId('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
   const now = Date.now();
-  const altNames = sequence(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost')));
+  const altNames = sequence(
+    tlv(0x87, Buffer.from([127, 0, 0, 1])),
+    tlv(0x82, Buffer.from('localhost')),
+  );
   const extensions = tlv(0xa3, sequence(sequence(objectId('2.5.29.17'), tlv(0x04, altNames))));
   const serial = Buffer.concat([Buffer.from([0x01]), randomBytes(8)]);
   const tbs = sequence(
@@ -190,19 +193,32 @@ interface Reply {
   body?: unknown;
 }
 
-const graphError = (status: number, code: string, message: string, headers?: Record<string, string>): Reply => ({
+const graphError = (
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Reply => ({
   status,
   ...(headers ? { headers } : {}),
   body: {
     error: {
       code,
       message,
-      innerError: { date: new Date().toISOString(), 'request-id': randomId(), 'client-request-id': randomId() },
+      innerError: {
+        date: new Date().toISOString(),
+        'request-id': randomId(),
+        'client-request-id': randomId(),
+      },
     },
   },
 });
 const notFound = (what: string) =>
-  graphError(404, 'Request_ResourceNotFound', `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`);
+  graphError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 const badRequest = (message: string, code = 'Request_BadRequest') => graphError(400, code, message);
 
 function randomId(): string {
@@ -321,13 +337,17 @@ function compileFilter(filter: string): ((o: Record<string, unknown>) => boolean
     const m = /^\s*([A-Za-z@.]+)\s+eq\s+(?:'((?:[^']|'')*)'|(true|false|null))\s*$/.exec(c);
     if (!m) return undefined;
     const [, prop, str, lit] = m;
-    const want = str !== undefined ? str.replace(/''/g, "'") : lit === 'null' ? null : lit === 'true';
+    const want =
+      str !== undefined ? str.replace(/''/g, "'") : lit === 'null' ? null : lit === 'true';
     tests.push((o) => (o[prop!] ?? null) === want);
   }
   return (o) => tests.every((t) => t(o));
 }
 
-function project(o: Record<string, unknown>, select: string[] | undefined): Record<string, unknown> {
+function project(
+  o: Record<string, unknown>,
+  select: string[] | undefined,
+): Record<string, unknown> {
   if (!select) return o;
   const out: Record<string, unknown> = {};
   if (o['@odata.type']) out['@odata.type'] = o['@odata.type'];
@@ -396,9 +416,17 @@ export async function startGraphServer(
             'Retry-After': String(f.retryAfterSeconds ?? 1),
           });
         case 'unavailable':
-          return graphError(f.status, 'serviceNotAvailable', 'The service is temporarily unavailable.');
+          return graphError(
+            f.status,
+            'serviceNotAvailable',
+            'The service is temporarily unavailable.',
+          );
         case 'deny':
-          return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+          return graphError(
+            403,
+            'Authorization_RequestDenied',
+            'Insufficient privileges to complete the operation.',
+          );
         case 'expire':
           return graphError(
             400,
@@ -419,7 +447,8 @@ export async function startGraphServer(
     path: string,
     search: string,
     items: Record<string, unknown>[],
-    shape: (o: Record<string, unknown>, q: Query) => Record<string, unknown> = (o, q) => project(o, q.select),
+    shape: (o: Record<string, unknown>, q: Query) => Record<string, unknown> = (o, q) =>
+      project(o, q.select),
     maxPage = pageSize,
   ): Reply {
     let q = parseQuery(search);
@@ -428,7 +457,11 @@ export async function startGraphServer(
     if (q.skiptoken) {
       const c = cursors.get(q.skiptoken);
       if (!c || c.path !== path || c.version !== version)
-        return graphError(400, 'Directory_ExpiredPageToken', 'The specified page token value has expired and can no longer be included in your request.');
+        return graphError(
+          400,
+          'Directory_ExpiredPageToken',
+          'The specified page token value has expired and can no longer be included in your request.',
+        );
       offset = c.offset;
       firstSearch = c.search;
       q = parseQuery(c.search);
@@ -448,18 +481,28 @@ export async function startGraphServer(
       const token = randomBytes(12).toString('base64url');
       cursors.set(token, { version, path, search: firstSearch, offset: offset + size });
       // Graph's links keep the first request's options and add a literal `$skiptoken`.
-      body['@odata.nextLink'] = `${url}/${version}${path}?${firstSearch ? `${firstSearch}&` : ''}$skiptoken=${token}`;
+      body['@odata.nextLink'] =
+        `${url}/${version}${path}?${firstSearch ? `${firstSearch}&` : ''}$skiptoken=${token}`;
     }
     return { status: 200, body };
   }
 
-  function route(method: string, version: string, path: string, search: string, body: unknown): Reply {
+  function route(
+    method: string,
+    version: string,
+    path: string,
+    search: string,
+    body: unknown,
+  ): Reply {
     const seg = path.split('/').filter(Boolean);
     const q = parseQuery(search);
     const b = (body ?? {}) as Record<string, unknown>;
     const [root, id, rel, relId] = seg;
-    const one = (o: Record<string, unknown> | undefined, what: string, shape = (x: Record<string, unknown>) => x) =>
-      o ? { status: 200, body: project(shape(o), q.select) } : notFound(what);
+    const one = (
+      o: Record<string, unknown> | undefined,
+      what: string,
+      shape = (x: Record<string, unknown>) => x,
+    ) => (o ? { status: 200, body: project(shape(o), q.select) } : notFound(what));
 
     if (method === 'GET') {
       if (root === 'reports') {
@@ -471,65 +514,129 @@ export async function startGraphServer(
           return collection(version, path, search, data.appCredentialSignInActivities);
       }
       if (root === 'servicePrincipals') {
-        if (!id) return collection(version, path, search, data.servicePrincipals, (o, qq) => project(scrubCredentials(o, false), qq.select));
+        if (!id)
+          return collection(version, path, search, data.servicePrincipals, (o, qq) =>
+            project(scrubCredentials(o, false), qq.select),
+          );
         if (id === 'microsoft.graph.agentIdentity') {
           if (!rel) {
-            const agents = data.servicePrincipals.filter((s) => s['@odata.type'] === '#microsoft.graph.agentIdentity');
-            return collection(version, path, search, agents, (o, qq) => {
-              const shaped = project(scrubCredentials(o, false), qq.select);
-              if (qq.expand?.startsWith('sponsors'))
-                shaped.sponsors = (data.sponsors[o.id as string] ?? []).map((s) => ({ '@odata.type': store.directoryObject(s)['@odata.type'], id: s }));
-              return shaped;
-            }, 100); // "default and max page size 100" (agentidentity-list)
+            const agents = data.servicePrincipals.filter(
+              (s) => s['@odata.type'] === '#microsoft.graph.agentIdentity',
+            );
+            return collection(
+              version,
+              path,
+              search,
+              agents,
+              (o, qq) => {
+                const shaped = project(scrubCredentials(o, false), qq.select);
+                if (qq.expand?.startsWith('sponsors'))
+                  shaped.sponsors = (data.sponsors[o.id as string] ?? []).map((s) => ({
+                    '@odata.type': store.directoryObject(s)['@odata.type'],
+                    id: s,
+                  }));
+                return shaped;
+              },
+              100,
+            ); // "default and max page size 100" (agentidentity-list)
           }
           const agent = store.sp.get(rel);
-          return one(agent?.['@odata.type'] === '#microsoft.graph.agentIdentity' ? agent : undefined, rel, (o) => scrubCredentials(o, false));
+          return one(
+            agent?.['@odata.type'] === '#microsoft.graph.agentIdentity' ? agent : undefined,
+            rel,
+            (o) => scrubCredentials(o, false),
+          );
         }
         const sp = store.sp.get(id);
         if (!sp) return notFound(id);
         if (!rel) return one(sp, id, (o) => scrubCredentials(o, false));
-        if (rel === 'owners') return collection(version, path, search, (data.owners[id] ?? []).map((o) => store.directoryObject(o)), ownerShape);
-        if (rel === 'sponsors') return collection(version, path, search, (data.sponsors[id] ?? []).map((o) => store.directoryObject(o)), ownerShape);
+        if (rel === 'owners')
+          return collection(
+            version,
+            path,
+            search,
+            (data.owners[id] ?? []).map((o) => store.directoryObject(o)),
+            ownerShape,
+          );
+        if (rel === 'sponsors')
+          return collection(
+            version,
+            path,
+            search,
+            (data.sponsors[id] ?? []).map((o) => store.directoryObject(o)),
+            ownerShape,
+          );
         if (rel === 'appRoleAssignments') {
           const list = store.assignmentsByPrincipal.get(id) ?? [];
-          if (relId) return one(list.find((a) => a.id === relId), relId);
+          if (relId)
+            return one(
+              list.find((a) => a.id === relId),
+              relId,
+            );
           return collection(version, path, search, list);
         }
         if (rel === 'oauth2PermissionGrants')
-          return collection(version, path, search, data.oauth2PermissionGrants.filter((g) => g.clientId === id));
+          return collection(
+            version,
+            path,
+            search,
+            data.oauth2PermissionGrants.filter((g) => g.clientId === id),
+          );
       }
       if (root === 'applications') {
         if (!id) {
           return collection(version, path, search, data.applications, (o, qq) => {
             const shaped = project(scrubCredentials(o, false), qq.select);
-            if (qq.expand === 'federatedIdentityCredentials') shaped.federatedIdentityCredentials = o.federatedIdentityCredentials ?? [];
+            if (qq.expand === 'federatedIdentityCredentials')
+              shaped.federatedIdentityCredentials = o.federatedIdentityCredentials ?? [];
             return shaped;
           });
         }
         const app = store.app.get(id);
         if (!app) return notFound(id);
         // `key` of keyCredentials comes back only when a single application is read with $select.
-        if (!rel) return one(app, id, (o) => scrubCredentials(o, Boolean(q.select?.includes('keyCredentials'))));
-        if (rel === 'owners') return collection(version, path, search, (data.owners[id] ?? []).map((o) => store.directoryObject(o)), ownerShape);
+        if (!rel)
+          return one(app, id, (o) =>
+            scrubCredentials(o, Boolean(q.select?.includes('keyCredentials'))),
+          );
+        if (rel === 'owners')
+          return collection(
+            version,
+            path,
+            search,
+            (data.owners[id] ?? []).map((o) => store.directoryObject(o)),
+            ownerShape,
+          );
         if (rel === 'federatedIdentityCredentials')
-          return collection(version, path, search, (app.federatedIdentityCredentials as GraphObject[] | undefined) ?? []);
+          return collection(
+            version,
+            path,
+            search,
+            (app.federatedIdentityCredentials as GraphObject[] | undefined) ?? [],
+          );
       }
       if (root === 'oauth2PermissionGrants') {
         if (!id) return collection(version, path, search, data.oauth2PermissionGrants);
         return one(store.grantById.get(id), id);
       }
       if (root === 'users') {
-        if (!id) return collection(version, path, search, data.users, (o, qq) => project(o, qq.select ?? USER_DEFAULT));
+        if (!id)
+          return collection(version, path, search, data.users, (o, qq) =>
+            project(o, qq.select ?? USER_DEFAULT),
+          );
         const user = store.user.get(id);
         if (!user) return notFound(id);
         return { status: 200, body: project(user, q.select ?? USER_DEFAULT) };
       }
       if (root === 'roleManagement' && id === 'directory') {
-        if (rel === 'roleDefinitions') return collection(version, path, search, data.roleDefinitions);
+        if (rel === 'roleDefinitions')
+          return collection(version, path, search, data.roleDefinitions);
         if (rel === 'roleAssignments') {
           return collection(version, path, search, data.roleAssignments, (o, qq) => {
             const shaped = project(o, qq.select);
-            if (qq.expand === 'roleDefinition') shaped.roleDefinition = store.roleDefinition.get(o.roleDefinitionId as string) ?? null;
+            if (qq.expand === 'roleDefinition')
+              shaped.roleDefinition =
+                store.roleDefinition.get(o.roleDefinitionId as string) ?? null;
             return shaped;
           });
         }
@@ -540,19 +647,32 @@ export async function startGraphServer(
       const spId = id === 'microsoft.graph.agentIdentity' ? rel : id;
       const sp = spId ? store.sp.get(spId) : undefined;
       if (!sp || !spId) return notFound(spId ?? id);
-      if (id === 'microsoft.graph.agentIdentity' && sp['@odata.type'] !== '#microsoft.graph.agentIdentity') return notFound(spId);
+      if (
+        id === 'microsoft.graph.agentIdentity' &&
+        sp['@odata.type'] !== '#microsoft.graph.agentIdentity'
+      )
+        return notFound(spId);
       if (sp.servicePrincipalType === 'ManagedIdentity')
         return badRequest('Managed identity service principals cannot be updated directly.');
       Object.assign(sp, b);
       return { status: 204 };
     }
-    if (method === 'POST' && root === 'servicePrincipals' && id && rel === 'appRoleAssignments' && !relId) {
+    if (
+      method === 'POST' &&
+      root === 'servicePrincipals' &&
+      id &&
+      rel === 'appRoleAssignments' &&
+      !relId
+    ) {
       const sp = store.sp.get(id);
       const resource = store.sp.get(String(b.resourceId));
       if (!sp) return notFound(id);
-      if (b.principalId !== id) return badRequest('principalId must be the service principal of the request path.');
+      if (b.principalId !== id)
+        return badRequest('principalId must be the service principal of the request path.');
       if (!resource) return notFound(String(b.resourceId));
-      const role = (resource.appRoles as { id: string }[] | undefined)?.find((r) => r.id === b.appRoleId);
+      const role = (resource.appRoles as { id: string }[] | undefined)?.find(
+        (r) => r.id === b.appRoleId,
+      );
       if (!role) return badRequest('Permission being assigned was not found on application.');
       const created: GraphObject = {
         id: randomBytes(32).toString('base64url').slice(0, 43),
@@ -569,7 +689,13 @@ export async function startGraphServer(
       store.indexAssignment(created);
       return { status: 201, body: created };
     }
-    if (method === 'DELETE' && root === 'servicePrincipals' && id && rel === 'appRoleAssignments' && relId) {
+    if (
+      method === 'DELETE' &&
+      root === 'servicePrincipals' &&
+      id &&
+      rel === 'appRoleAssignments' &&
+      relId
+    ) {
       const list = store.assignmentsByPrincipal.get(id) ?? [];
       const i = list.findIndex((a) => a.id === relId);
       if (i < 0) return notFound(relId);
@@ -588,7 +714,8 @@ export async function startGraphServer(
       if (method === 'POST' && !id) {
         for (const k of ['clientId', 'consentType', 'resourceId', 'scope'])
           if (typeof b[k] !== 'string') return badRequest(`Property '${k}' is required.`);
-        if (!store.sp.get(String(b.clientId)) || !store.sp.get(String(b.resourceId))) return notFound(String(b.clientId));
+        if (!store.sp.get(String(b.clientId)) || !store.sp.get(String(b.resourceId)))
+          return notFound(String(b.clientId));
         const created: GraphObject = {
           id: randomBytes(32).toString('base64url').slice(0, 43),
           clientId: b.clientId,
@@ -602,7 +729,12 @@ export async function startGraphServer(
         return { status: 201, body: created };
       }
     }
-    if (method === 'POST' && (root === 'applications' || root === 'servicePrincipals') && id && rel === 'removePassword') {
+    if (
+      method === 'POST' &&
+      (root === 'applications' || root === 'servicePrincipals') &&
+      id &&
+      rel === 'removePassword'
+    ) {
       const owner = root === 'applications' ? store.app.get(id) : store.sp.get(id);
       if (!owner) return notFound(id);
       const creds = (owner.passwordCredentials as { keyId: string }[] | undefined) ?? [];
@@ -618,7 +750,10 @@ export async function startGraphServer(
         // Graph replaces the whole collection, and needs the public key of every credential kept.
         const keys = b.keyCredentials as Record<string, unknown>[];
         if (!Array.isArray(keys) || keys.some((k) => typeof k.key !== 'string' || !k.key))
-          return badRequest("Property 'key' is required on every keyCredential.", 'Request_BadRequest');
+          return badRequest(
+            "Property 'key' is required on every keyCredential.",
+            'Request_BadRequest',
+          );
       }
       Object.assign(app, b);
       return { status: 204 };
@@ -627,33 +762,60 @@ export async function startGraphServer(
       const user = store.user.get(id);
       if (!user) return notFound(id);
       user.signInSessionsValidFromDateTime = new Date().toISOString();
-      return { status: 200, body: { '@odata.context': `${url}/${version}/$metadata#Edm.Boolean`, value: true } };
+      return {
+        status: 200,
+        body: { '@odata.context': `${url}/${version}/$metadata#Edm.Boolean`, value: true },
+      };
     }
     return badRequest(`Resource not found for the segment '${seg.at(-1) ?? ''}'.`, 'BadRequest');
   }
 
   /** One Graph request, top-level or from a batch: faults, then the router. */
-  function graph(method: string, version: string, path: string, search: string, body: unknown, inBatch: boolean): Reply {
+  function graph(
+    method: string,
+    version: string,
+    path: string,
+    search: string,
+    body: unknown,
+    inBatch: boolean,
+  ): Reply {
     const nextPage = new URLSearchParams(search).has('$skiptoken');
     const reply = applyFault(path, nextPage) ?? route(method, version, path, search, body);
-    requests.push({ method, path: `/${version}${path}`, query: search, status: reply.status, inBatch });
+    requests.push({
+      method,
+      path: `/${version}${path}`,
+      query: search,
+      status: reply.status,
+      inBatch,
+    });
     return reply;
   }
 
   function batch(version: string, body: unknown): Reply {
     const items = (body as { requests?: unknown } | undefined)?.requests;
-    if (!Array.isArray(items) || items.length === 0) return badRequest('Invalid batch payload.', 'BadRequest');
-    if (items.length > 20) return badRequest('The number of batch requests exceeds 20.', 'BadRequest');
-    const responses = (items as { id: string; method: string; url: string; body?: unknown }[]).map((r) => {
-      const u = new URL(r.url.startsWith('/') ? r.url : `/${r.url}`, 'https://batch.invalid');
-      const reply = graph(r.method.toUpperCase(), version, decodeURI(u.pathname), u.search.slice(1), r.body, true);
-      return {
-        id: r.id,
-        status: reply.status,
-        headers: { 'Content-Type': 'application/json', ...(reply.headers ?? {}) },
-        ...(reply.body === undefined ? {} : { body: reply.body }),
-      };
-    });
+    if (!Array.isArray(items) || items.length === 0)
+      return badRequest('Invalid batch payload.', 'BadRequest');
+    if (items.length > 20)
+      return badRequest('The number of batch requests exceeds 20.', 'BadRequest');
+    const responses = (items as { id: string; method: string; url: string; body?: unknown }[]).map(
+      (r) => {
+        const u = new URL(r.url.startsWith('/') ? r.url : `/${r.url}`, 'https://batch.invalid');
+        const reply = graph(
+          r.method.toUpperCase(),
+          version,
+          decodeURI(u.pathname),
+          u.search.slice(1),
+          r.body,
+          true,
+        );
+        return {
+          id: r.id,
+          status: reply.status,
+          headers: { 'Content-Type': 'application/json', ...(reply.headers ?? {}) },
+          ...(reply.body === undefined ? {} : { body: reply.body }),
+        };
+      },
+    );
     // Graph may answer batch items in any order; reversing keeps callers honest about ids.
     return { status: 200, body: { responses: responses.reverse() } };
   }
@@ -670,85 +832,134 @@ export async function startGraphServer(
         correlation_id: randomId(),
       },
     });
-    if (tenantId !== data.tenantId) return aadError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
+    if (tenantId !== data.tenantId)
+      return aadError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
     if (form.get('grant_type') !== 'client_credentials')
-      return aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+      return aadError(
+        400,
+        'unsupported_grant_type',
+        70003,
+        'The app requested an unsupported grant type.',
+      );
     if (!form.get('scope')?.endsWith('/.default'))
-      return aadError(400, 'invalid_scope', 1002012, 'The provided value for scope is not valid. Client credential flows must have a scope value with /.default.');
+      return aadError(
+        400,
+        'invalid_scope',
+        1002012,
+        'The provided value for scope is not valid. Client credential flows must have a scope value with /.default.',
+      );
     const client = data.clients.find((c) => c.clientId === form.get('client_id'));
-    if (!client) return aadError(400, 'unauthorized_client', 700016, 'Application not found in the directory.');
+    if (!client)
+      return aadError(
+        400,
+        'unauthorized_client',
+        700016,
+        'Application not found in the directory.',
+      );
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
     let ok = false;
     if (secret !== null) ok = client.secret !== undefined && secret === client.secret;
-    else if (assertion !== null) ok = checkAssertion(client, assertion, `${url}/${tenantId}/oauth2/v2.0/token`);
-    if (!ok) return aadError(401, 'invalid_client', 7000215, 'Invalid client secret or assertion provided.');
+    else if (assertion !== null)
+      ok = checkAssertion(client, assertion, `${url}/${tenantId}/oauth2/v2.0/token`);
+    if (!ok)
+      return aadError(
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret or assertion provided.',
+      );
     const accessToken = randomBytes(32).toString('base64url');
     tokens.set(accessToken, { clientId: client.clientId, expires: Date.now() + 3_599_000 });
-    return { status: 200, body: { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken } };
+    return {
+      status: 200,
+      body: {
+        token_type: 'Bearer',
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: accessToken,
+      },
+    };
   }
 
-  const server: Server = createServer({ cert: tls.certificatePem, key: tls.privateKeyPem }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const u = new URL(req.url ?? '/', url);
-      const method = (req.method ?? 'GET').toUpperCase();
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const send = (reply: Reply) => {
-        const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
-        res.writeHead(reply.status, {
-          ...(payload ? { 'Content-Type': 'application/json' } : {}),
-          ...(reply.headers ?? {}),
-        });
-        res.end(payload);
-      };
-      const path = decodeURI(u.pathname);
-      const login = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(path);
-      if (login) {
-        const [, tenantId = '', what] = login;
-        const base = `${url}/${tenantId}`;
-        const reply: Reply =
-          what === 'oauth2/v2.0/token' && method === 'POST'
-            ? token(tenantId, new URLSearchParams(raw))
-            : {
-                status: 200,
-                body: {
-                  issuer: `${base}/v2.0`,
-                  token_endpoint: `${base}/oauth2/v2.0/token`,
-                  authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-                  end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-                  jwks_uri: `${base}/discovery/v2.0/keys`,
-                  response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-                  token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
-                },
-              };
-        requests.push({ method, path, query: '', status: reply.status, inBatch: false });
-        return send(reply);
-      }
-      const m = /^\/(v1\.0|beta)(\/.*)$/.exec(path);
-      if (!m) return send(graphError(404, 'BadRequest', `Invalid version or path: ${path}`));
-      const [, version = 'v1.0', graphPath = '/'] = m;
-      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-      const held = auth ? tokens.get(auth[1]!) : undefined;
-      if (!held || held.expires < Date.now()) {
-        requests.push({ method, path, query: u.search.slice(1), status: 401, inBatch: false });
-        return send(graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'));
-      }
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        return send(badRequest('Invalid JSON body.', 'BadRequest'));
-      }
-      if (graphPath === '/$batch' && method === 'POST') {
-        const reply = batch(version, body);
-        requests.push({ method, path, query: '', status: reply.status, inBatch: false });
-        return send(reply);
-      }
-      send(graph(method, version, graphPath, u.search.slice(1), body, false));
-    });
-  });
+  const server: Server = createServer(
+    { cert: tls.certificatePem, key: tls.privateKeyPem },
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const u = new URL(req.url ?? '/', url);
+        const method = (req.method ?? 'GET').toUpperCase();
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const send = (reply: Reply) => {
+          const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+          res.writeHead(reply.status, {
+            ...(payload ? { 'Content-Type': 'application/json' } : {}),
+            ...(reply.headers ?? {}),
+          });
+          res.end(payload);
+        };
+        const path = decodeURI(u.pathname);
+        const login =
+          /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(
+            path,
+          );
+        if (login) {
+          const [, tenantId = '', what] = login;
+          const base = `${url}/${tenantId}`;
+          const reply: Reply =
+            what === 'oauth2/v2.0/token' && method === 'POST'
+              ? token(tenantId, new URLSearchParams(raw))
+              : {
+                  status: 200,
+                  body: {
+                    issuer: `${base}/v2.0`,
+                    token_endpoint: `${base}/oauth2/v2.0/token`,
+                    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+                    end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+                    jwks_uri: `${base}/discovery/v2.0/keys`,
+                    response_types_supported: [
+                      'code',
+                      'id_token',
+                      'code id_token',
+                      'id_token token',
+                    ],
+                    token_endpoint_auth_methods_supported: [
+                      'client_secret_post',
+                      'private_key_jwt',
+                      'client_secret_basic',
+                    ],
+                  },
+                };
+          requests.push({ method, path, query: '', status: reply.status, inBatch: false });
+          return send(reply);
+        }
+        const m = /^\/(v1\.0|beta)(\/.*)$/.exec(path);
+        if (!m) return send(graphError(404, 'BadRequest', `Invalid version or path: ${path}`));
+        const [, version = 'v1.0', graphPath = '/'] = m;
+        const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+        const held = auth ? tokens.get(auth[1]!) : undefined;
+        if (!held || held.expires < Date.now()) {
+          requests.push({ method, path, query: u.search.slice(1), status: 401, inBatch: false });
+          return send(
+            graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'),
+          );
+        }
+        let body: unknown;
+        try {
+          body = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          return send(badRequest('Invalid JSON body.', 'BadRequest'));
+        }
+        if (graphPath === '/$batch' && method === 'POST') {
+          const reply = batch(version, body);
+          requests.push({ method, path, query: '', status: reply.status, inBatch: false });
+          return send(reply);
+        }
+        send(graph(method, version, graphPath, u.search.slice(1), body, false));
+      });
+    },
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -764,11 +975,27 @@ export async function startGraphServer(
     data,
     requests,
     throttle: (path, o) =>
-      addFault({ match: matcher(path), kind: 'throttle', remaining: o.times, status: 429, retryAfterSeconds: o.retryAfterSeconds }),
+      addFault({
+        match: matcher(path),
+        kind: 'throttle',
+        remaining: o.times,
+        status: 429,
+        retryAfterSeconds: o.retryAfterSeconds,
+      }),
     unavailable: (path, o) =>
-      addFault({ match: matcher(path), kind: 'unavailable', remaining: o.times, status: o.status ?? 503 }),
+      addFault({
+        match: matcher(path),
+        kind: 'unavailable',
+        remaining: o.times,
+        status: o.status ?? 503,
+      }),
     deny: (path, o) =>
-      addFault({ match: matcher(path), kind: 'deny', remaining: o?.times ?? Number.POSITIVE_INFINITY, status: 403 }),
+      addFault({
+        match: matcher(path),
+        kind: 'deny',
+        remaining: o?.times ?? Number.POSITIVE_INFINITY,
+        status: 403,
+      }),
     expirePageToken: (path, o) =>
       addFault({ match: matcher(path), kind: 'expire', remaining: o?.times ?? 1, status: 400 }),
     clearFaults: () => {
@@ -788,7 +1015,10 @@ function ownerShape(o: Record<string, unknown>, q: Query): Record<string, unknow
     const shaped = project(o, q.select ?? USER_DEFAULT);
     return { '@odata.type': o['@odata.type'], ...shaped };
   }
-  return project(scrubCredentials(o, false), q.select ?? ['id', 'displayName', 'appId', 'servicePrincipalType']);
+  return project(
+    scrubCredentials(o, false),
+    q.select ?? ['id', 'displayName', 'appId', 'servicePrincipalType'],
+  );
 }
 
 /**
@@ -809,7 +1039,7 @@ function checkAssertion(client: TenantClient, jwt: string, tokenEndpoint: string
   }
   const now = Date.now() / 1000;
   if (typeof payload.exp === 'number' && payload.exp < now) return false;
-  if (client.certificatePem) {
+  if (client.certificatePem && (header['x5t#S256'] || header.x5t)) {
     const cert = new X509Certificate(client.certificatePem);
     const der = cert.raw;
     const s256 = createHash('sha256').update(der).digest('base64url');
@@ -820,7 +1050,12 @@ function checkAssertion(client: TenantClient, jwt: string, tokenEndpoint: string
     const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
     const signature = Buffer.from(parts[2]!, 'base64url');
     if (header.alg === 'PS256')
-      return verify('sha256', signed, { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+      return verify(
+        'sha256',
+        signed,
+        { key: cert.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+        signature,
+      );
     if (header.alg === 'RS256') return verify('sha256', signed, cert.publicKey, signature);
     return false;
   }

@@ -54,17 +54,17 @@ interface MerillRole {
 let graphRolesCache: Record<string, unknown>[] | undefined;
 /** Microsoft Graph's 716 application permissions as Graph `appRole` objects. */
 export function graphAppRoles(): Record<string, unknown>[] {
-  graphRolesCache ??= readDataset<MerillRole[]>('msgraph-first-party-apps-and-permissions/GraphAppRoles.json').map(
-    (r) => ({
-      allowedMemberTypes: r.AllowedMemberTypes,
-      description: r.Description,
-      displayName: r.DisplayName,
-      id: r.Id,
-      isEnabled: r.IsEnabled,
-      origin: r.Origin,
-      value: r.Value,
-    }),
-  );
+  graphRolesCache ??= readDataset<MerillRole[]>(
+    'msgraph-first-party-apps-and-permissions/GraphAppRoles.json',
+  ).map((r) => ({
+    allowedMemberTypes: r.AllowedMemberTypes,
+    description: r.Description,
+    displayName: r.DisplayName,
+    id: r.Id,
+    isEnabled: r.IsEnabled,
+    origin: r.Origin,
+    value: r.Value,
+  }));
   return graphRolesCache;
 }
 
@@ -77,9 +77,9 @@ export function graphRoleId(value: string): string {
 
 /** Microsoft Graph's delegated scope names. */
 function graphDelegatedScopes(): string[] {
-  return readDataset<{ Value: string }[]>('msgraph-first-party-apps-and-permissions/GraphDelegateRoles.json').map(
-    (s) => s.Value,
-  );
+  return readDataset<{ Value: string }[]>(
+    'msgraph-first-party-apps-and-permissions/GraphDelegateRoles.json',
+  ).map((s) => s.Value);
 }
 
 /** Built-in role definitions as Graph returns them (`id` == `templateId` for built-ins). */
@@ -115,12 +115,36 @@ function roleDefinitions(): GraphObject[] {
   return [
     strip(sample('beta__unifiedroledefinition-get__ex1')),
     strip(sample('beta__unifiedroledefinition-get__ex2')),
-    builtInRole(ROLE.globalAdministrator, 'Global Administrator', 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.'),
-    builtInRole(ROLE.globalReader, 'Global Reader', 'Can read everything that a Global Administrator can, but not update anything.'),
-    builtInRole(ROLE.applicationAdministrator, 'Application Administrator', 'Can create and manage all aspects of app registrations and enterprise apps.'),
-    builtInRole(ROLE.privilegedRoleAdministrator, 'Privileged Role Administrator', 'Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.'),
-    builtInRole(ROLE.cloudApplicationAdministrator, 'Cloud Application Administrator', 'Can create and manage all aspects of app registrations and enterprise apps except App Proxy.'),
-    builtInRole(ROLE.directoryReaders, 'Directory Readers', 'Can read basic directory information.'),
+    builtInRole(
+      ROLE.globalAdministrator,
+      'Global Administrator',
+      'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+    ),
+    builtInRole(
+      ROLE.globalReader,
+      'Global Reader',
+      'Can read everything that a Global Administrator can, but not update anything.',
+    ),
+    builtInRole(
+      ROLE.applicationAdministrator,
+      'Application Administrator',
+      'Can create and manage all aspects of app registrations and enterprise apps.',
+    ),
+    builtInRole(
+      ROLE.privilegedRoleAdministrator,
+      'Privileged Role Administrator',
+      'Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.',
+    ),
+    builtInRole(
+      ROLE.cloudApplicationAdministrator,
+      'Cloud Application Administrator',
+      'Can create and manage all aspects of app registrations and enterprise apps except App Proxy.',
+    ),
+    builtInRole(
+      ROLE.directoryReaders,
+      'Directory Readers',
+      'Can read basic directory information.',
+    ),
   ];
 }
 
@@ -209,10 +233,16 @@ const sp = (o: Record<string, unknown>): GraphObject => ({
 /** A tenant made of Microsoft's Graph response samples (see the file comment). */
 export function samplesTenant(clients: TenantClient[] = [scannerClient()]): GraphTenantData {
   const id = SAMPLE_IDS;
-  const [assignment] = sampleValues('v1.0__serviceprincipal-list-approleassignments__ex1') as GraphObject[];
-  const grants = sampleValues('v1.0__oauth2permissiongrant-list__ex1').map(({ '@odata.id': _id, ...g }) => g as GraphObject);
+  const [assignment] = sampleValues(
+    'v1.0__serviceprincipal-list-approleassignments__ex1',
+  ) as GraphObject[];
+  const grants = sampleValues('v1.0__oauth2permissiongrant-list__ex1').map(
+    ({ '@odata.id': _id, ...g }) => g as GraphObject,
+  );
   const userGrants = sampleValues('v1.0__user-list-oauth2permissiongrants__ex1') as GraphObject[];
-  const roleAssignments = sampleValues('beta__rbacapplication-list-roleassignments__ex1') as GraphObject[];
+  const roleAssignments = sampleValues(
+    'beta__rbacapplication-list-roleassignments__ex1',
+  ) as GraphObject[];
   const { '@odata.context': _ctx, ...application } = sample('v1.0__application-get__ex1');
   const [listedSp] = sampleValues('v1.0__serviceprincipal-list__ex1');
   const [, alex] = sampleValues('beta__user-list__ex3');
@@ -262,24 +292,62 @@ export function samplesTenant(clients: TenantClient[] = [scannerClient()]): Grap
 
   const servicePrincipals: GraphObject[] = [
     graphServicePrincipal(id.graph),
-    sp({ id: id.mailClient, appId: 'e2e2e2e2-0000-4000-8000-000000000001', displayName: String(assignment!.principalDisplayName) }),
+    sp({
+      id: id.mailClient,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000001',
+      displayName: String(assignment!.principalDisplayName),
+    }),
     sp(sample('beta__serviceprincipal-get__ex1') as GraphObject),
     // The list sample has no ids; it stands for the application sample's principal.
-    sp({ ...listedSp, id: id.applicationSp, appId: id.applicationAppId, displayName: String(application.displayName) }),
+    sp({
+      ...listedSp,
+      id: id.applicationSp,
+      appId: id.applicationAppId,
+      displayName: String(application.displayName),
+    }),
     sp({ id: id.credSp, appId: id.credAppId, displayName: 'Contoso reporting' }),
     sp({
       id: id.spCredSp,
       appId: id.spCredAppId,
       displayName: 'Contoso SAML app',
-      keyCredentials: [{ ...certificate(id.spCredKeyId, 'SAML signing', 'c2FtcGxlLXB1YmxpYy1jZXJ0LTQ='), usage: 'Verify' }],
+      keyCredentials: [
+        {
+          ...certificate(id.spCredKeyId, 'SAML signing', 'c2FtcGxlLXB1YmxpYy1jZXJ0LTQ='),
+          usage: 'Verify',
+        },
+      ],
     }),
     sp({ id: id.signInSp, appId: id.signInAppId, displayName: 'Contoso sync' }),
-    sp({ id: id.grantClient, appId: 'e2e2e2e2-0000-4000-8000-000000000002', displayName: 'Contoso mail client' }),
-    sp({ id: id.grantResource1, appId: 'e2e2e2e2-0000-4000-8000-000000000003', displayName: 'Contoso Directory API' }),
-    sp({ id: id.grantResource2, appId: 'e2e2e2e2-0000-4000-8000-000000000004', displayName: 'Contoso Workspace API' }),
-    sp({ id: id.userGrantClient, appId: 'e2e2e2e2-0000-4000-8000-000000000005', displayName: 'Contoso contacts app' }),
-    sp({ id: id.userGrantResource, appId: 'e2e2e2e2-0000-4000-8000-000000000006', displayName: 'Contoso People API' }),
-    sp({ id: id.roleHolder, appId: 'e2e2e2e2-0000-4000-8000-000000000007', displayName: 'tenant automation' }),
+    sp({
+      id: id.grantClient,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000002',
+      displayName: 'Contoso mail client',
+    }),
+    sp({
+      id: id.grantResource1,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000003',
+      displayName: 'Contoso Directory API',
+    }),
+    sp({
+      id: id.grantResource2,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000004',
+      displayName: 'Contoso Workspace API',
+    }),
+    sp({
+      id: id.userGrantClient,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000005',
+      displayName: 'Contoso contacts app',
+    }),
+    sp({
+      id: id.userGrantResource,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000006',
+      displayName: 'Contoso People API',
+    }),
+    sp({
+      id: id.roleHolder,
+      appId: 'e2e2e2e2-0000-4000-8000-000000000007',
+      displayName: 'tenant automation',
+    }),
     // By hand: an agent identity (object id == app id) and a managed identity.
     sp({
       '@odata.type': '#microsoft.graph.agentIdentity',
@@ -296,7 +364,10 @@ export function samplesTenant(clients: TenantClient[] = [scannerClient()]): Grap
       appId: 'e2e2e2e2-0000-4000-8000-000000000008',
       displayName: 'func-invoice-prod',
       servicePrincipalType: 'ManagedIdentity',
-      alternativeNames: ['isExplicit=False', '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Web/sites/func-invoice-prod'],
+      alternativeNames: [
+        'isExplicit=False',
+        '/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Web/sites/func-invoice-prod',
+      ],
     }),
   ];
 
@@ -322,14 +393,20 @@ export function samplesTenant(clients: TenantClient[] = [scannerClient()]): Grap
       [id.mailClient]: [id.adele],
       [id.application]: [id.deletedOwner, id.alex],
       [id.applicationSp]: [id.alex],
+      // A service principal can own another.
+      [id.roleHolder]: [id.mailClient],
     },
     sponsors: { [id.agent]: [id.disabledSponsor] },
     appRoleAssignments: [assignment!, mailRead],
     oauth2PermissionGrants: [...grants, ...userGrants],
     roleDefinitions: roleDefinitions(),
     roleAssignments,
-    servicePrincipalSignInActivities: sampleValues('beta__reportroot-list-serviceprincipalsigninactivities__ex1') as GraphObject[],
-    appCredentialSignInActivities: sampleValues('beta__reportroot-list-appcredentialsigninactivities__ex1') as GraphObject[],
+    servicePrincipalSignInActivities: sampleValues(
+      'beta__reportroot-list-serviceprincipalsigninactivities__ex1',
+    ) as GraphObject[],
+    appCredentialSignInActivities: sampleValues(
+      'beta__reportroot-list-appcredentialsigninactivities__ex1',
+    ) as GraphObject[],
   };
 }
 
@@ -386,10 +463,18 @@ export function generatedTenant(options: GeneratedTenantOptions): GraphTenantDat
     const s = h.join('');
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   };
-  const isoDaysAgo = (days: number) => new Date(Date.UTC(2026, 10, 15) - days * 86_400_000).toISOString();
+  const isoDaysAgo = (days: number) =>
+    new Date(Date.UTC(2026, 10, 15) - days * 86_400_000).toISOString();
 
   const roles = graphAppRoles();
-  const common = ['Mail.Read', 'User.Read.All', 'Files.Read.All', 'Sites.Read.All', 'Directory.Read.All', 'Application.Read.All'].map(graphRoleId);
+  const common = [
+    'Mail.Read',
+    'User.Read.All',
+    'Files.Read.All',
+    'Sites.Read.All',
+    'Directory.Read.All',
+    'Application.Read.All',
+  ].map(graphRoleId);
   const scopes = graphDelegatedScopes();
   const graphId = uuid();
   const data: GraphTenantData = {
@@ -430,51 +515,141 @@ export function generatedTenant(options: GeneratedTenantOptions): GraphTenantDat
       id,
       appId,
       displayName: `${kind}-${i}`,
-      servicePrincipalType: kind === 'mi' ? 'ManagedIdentity' : kind === 'agent' ? 'ServiceIdentity' : 'Application',
+      servicePrincipalType:
+        kind === 'mi' ? 'ManagedIdentity' : kind === 'agent' ? 'ServiceIdentity' : 'Application',
       appOwnerOrganizationId: kind === 'external' ? uuid() : TEST_TENANT_ID,
     });
     data.servicePrincipals.push(principal);
 
     if (kind === 'app') {
-      const app: GraphObject = { id: uuid(), appId, displayName: `app-${i}`, passwordCredentials: [], keyCredentials: [], federatedIdentityCredentials: [] };
+      const app: GraphObject = {
+        id: uuid(),
+        appId,
+        displayName: `app-${i}`,
+        passwordCredentials: [],
+        keyCredentials: [],
+        federatedIdentityCredentials: [],
+      };
       const secrets = Math.floor(rand() * 3);
       for (let s = 0; s < secrets; s++) {
         const keyId = uuid();
-        (app.passwordCredentials as unknown[]).push({ keyId, displayName: `secret ${s}`, hint: 'abc', startDateTime: isoDaysAgo(400), endDateTime: isoDaysAgo(-300), secretText: null });
+        (app.passwordCredentials as unknown[]).push({
+          keyId,
+          displayName: `secret ${s}`,
+          hint: 'abc',
+          startDateTime: isoDaysAgo(400),
+          endDateTime: isoDaysAgo(-300),
+          secretText: null,
+        });
         if (rand() < 0.5)
-          data.appCredentialSignInActivities.push({ id: uuid(), appId, appObjectId: app.id, servicePrincipalObjectId: id, keyId, keyType: 'clientSecret', keyUsage: 'Verify', credentialOrigin: 'application', signInActivity: { lastSignInDateTime: isoDaysAgo(Math.floor(rand() * 120)) } });
+          data.appCredentialSignInActivities.push({
+            id: uuid(),
+            appId,
+            appObjectId: app.id,
+            servicePrincipalObjectId: id,
+            keyId,
+            keyType: 'clientSecret',
+            keyUsage: 'Verify',
+            credentialOrigin: 'application',
+            signInActivity: { lastSignInDateTime: isoDaysAgo(Math.floor(rand() * 120)) },
+          });
       }
-      if (rand() < 0.3) (app.keyCredentials as unknown[]).push(certificate(uuid(), 'cert', Buffer.from(`public-cert-${i}`).toString('base64')));
+      if (rand() < 0.3)
+        (app.keyCredentials as unknown[]).push(
+          certificate(uuid(), 'cert', Buffer.from(`public-cert-${i}`).toString('base64')),
+        );
       if (rand() < 0.1)
-        (app.federatedIdentityCredentials as unknown[]).push({ id: uuid(), name: 'ci', issuer: 'https://token.actions.githubusercontent.com', subject: `repo:contoso/svc-${i}:ref:refs/heads/main`, audiences: ['api://AzureADTokenExchange'] });
+        (app.federatedIdentityCredentials as unknown[]).push({
+          id: uuid(),
+          name: 'ci',
+          issuer: 'https://token.actions.githubusercontent.com',
+          subject: `repo:contoso/svc-${i}:ref:refs/heads/main`,
+          audiences: ['api://AzureADTokenExchange'],
+        });
       data.applications.push(app);
       if (rand() < 0.8) data.owners[app.id] = [someUser()];
       if (rand() < 0.05) data.owners[app.id] = [...(data.owners[app.id] ?? []), uuid()]; // a deleted owner
       if (rand() < 0.3) data.owners[id] = [someUser()];
       const held = Math.floor(rand() * 4);
       for (let a = 0; a < held; a++)
-        data.appRoleAssignments.push({ id: uuid(), createdDateTime: isoDaysAgo(200), appRoleId: rand() < 0.6 ? pick(common) : (pick(roles).id as string), principalDisplayName: `${kind}-${i}`, principalId: id, principalType: 'ServicePrincipal', resourceDisplayName: 'Microsoft Graph', resourceId: graphId });
+        data.appRoleAssignments.push({
+          id: uuid(),
+          createdDateTime: isoDaysAgo(200),
+          appRoleId: rand() < 0.6 ? pick(common) : (pick(roles).id as string),
+          principalDisplayName: `${kind}-${i}`,
+          principalId: id,
+          principalType: 'ServicePrincipal',
+          resourceDisplayName: 'Microsoft Graph',
+          resourceId: graphId,
+        });
       if (rand() < 0.2)
-        data.oauth2PermissionGrants.push({ id: uuid(), clientId: id, consentType: 'AllPrincipals', principalId: null, resourceId: graphId, scope: Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(scopes)).join(' ') });
+        data.oauth2PermissionGrants.push({
+          id: uuid(),
+          clientId: id,
+          consentType: 'AllPrincipals',
+          principalId: null,
+          resourceId: graphId,
+          scope: Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(scopes)).join(' '),
+        });
     } else if (kind === 'mi') {
       if (rand() < 0.5)
-        data.appRoleAssignments.push({ id: uuid(), createdDateTime: isoDaysAgo(100), appRoleId: pick(common), principalDisplayName: `${kind}-${i}`, principalId: id, principalType: 'ServicePrincipal', resourceDisplayName: 'Microsoft Graph', resourceId: graphId });
+        data.appRoleAssignments.push({
+          id: uuid(),
+          createdDateTime: isoDaysAgo(100),
+          appRoleId: pick(common),
+          principalDisplayName: `${kind}-${i}`,
+          principalId: id,
+          principalType: 'ServicePrincipal',
+          resourceDisplayName: 'Microsoft Graph',
+          resourceId: graphId,
+        });
     } else if (kind === 'agent') {
       principal['@odata.type'] = '#microsoft.graph.agentIdentity';
       principal.agentIdentityBlueprintId = uuid();
       principal.tags = ['AgenticInstance'];
-      data.sponsors[id] = agents === 0 ? [disabled.id] : [someUser(), ...(rand() < 0.3 ? [someUser()] : [])];
+      data.sponsors[id] =
+        agents === 0 ? [disabled.id] : [someUser(), ...(rand() < 0.3 ? [someUser()] : [])];
       agents++;
       if (rand() < 0.5)
-        data.appRoleAssignments.push({ id: uuid(), createdDateTime: isoDaysAgo(30), appRoleId: pick(common), principalDisplayName: `${kind}-${i}`, principalId: id, principalType: 'ServicePrincipal', resourceDisplayName: 'Microsoft Graph', resourceId: graphId });
+        data.appRoleAssignments.push({
+          id: uuid(),
+          createdDateTime: isoDaysAgo(30),
+          appRoleId: pick(common),
+          principalDisplayName: `${kind}-${i}`,
+          principalId: id,
+          principalType: 'ServicePrincipal',
+          resourceDisplayName: 'Microsoft Graph',
+          resourceId: graphId,
+        });
     }
     // A few privileged principals, and some directory readers.
     if (rand() < 0.005)
-      data.roleAssignments.push({ id: uuid(), principalId: id, directoryScopeId: '/', roleDefinitionId: pick([ROLE.globalAdministrator, ROLE.applicationAdministrator, ROLE.privilegedRoleAdministrator, ROLE.cloudApplicationAdministrator]) });
-    else if (rand() < 0.01) data.roleAssignments.push({ id: uuid(), principalId: id, directoryScopeId: '/', roleDefinitionId: ROLE.directoryReaders });
+      data.roleAssignments.push({
+        id: uuid(),
+        principalId: id,
+        directoryScopeId: '/',
+        roleDefinitionId: pick([
+          ROLE.globalAdministrator,
+          ROLE.applicationAdministrator,
+          ROLE.privilegedRoleAdministrator,
+          ROLE.cloudApplicationAdministrator,
+        ]),
+      });
+    else if (rand() < 0.01)
+      data.roleAssignments.push({
+        id: uuid(),
+        principalId: id,
+        directoryScopeId: '/',
+        roleDefinitionId: ROLE.directoryReaders,
+      });
     if (rand() < 0.6) {
       const last = isoDaysAgo(Math.floor(rand() * 180));
-      data.servicePrincipalSignInActivities.push({ id: uuid(), appId, lastSignInActivity: { lastSignInDateTime: last }, applicationAuthenticationClientSignInActivity: { lastSignInDateTime: last } });
+      data.servicePrincipalSignInActivities.push({
+        id: uuid(),
+        appId,
+        lastSignInActivity: { lastSignInDateTime: last },
+        applicationAuthenticationClientSignInActivity: { lastSignInDateTime: last },
+      });
     }
   }
   return data;

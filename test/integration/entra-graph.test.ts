@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { collectTenant } from '#connectors/entra/collect-tenant.ts';
-import { createGraphClient, type GraphAuth, type GraphClient } from '#connectors/entra/graph-client.ts';
+import {
+  createGraphClient,
+  type GraphAuth,
+  type GraphClient,
+} from '#connectors/entra/graph-client.ts';
 import { batch, getJson, guardGraph, listAll } from '#connectors/entra/graph-fetch.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
@@ -35,13 +39,20 @@ import {
 } from '#test/helpers/graph-tenant.ts';
 
 const clientCert = selfSignedCertificate('leash-scanner');
-const FEDERATED = { issuer: 'https://oidc.example.invalid/aws', subject: 'arn:aws:iam::111111111111:role/leash-scan' };
+const FEDERATED = {
+  issuer: 'https://oidc.example.invalid/aws',
+  subject: 'arn:aws:iam::111111111111:role/leash-scan',
+};
 
 let server: GraphServer;
 let sleeps: number[];
 
 /** A client signed in against the loopback server; sleeps are recorded, never waited. */
-function clientFor(s: GraphServer, auth: GraphAuth = { kind: 'secret', secret: SCANNER_SECRET }, maxRetries?: number): GraphClient {
+function clientFor(
+  s: GraphServer,
+  auth: GraphAuth = { kind: 'secret', secret: SCANNER_SECRET },
+  maxRetries?: number,
+): GraphClient {
   return createGraphClient({
     tenantId: TEST_TENANT_ID,
     clientId: SCANNER_CLIENT_ID,
@@ -107,7 +118,10 @@ describe('sign-in', () => {
     try {
       // Act
       const fromPem = await getJson<{ id: string }>(
-        clientFor(server, { kind: 'certificate', certificatePem: clientCert.privateKeyPem + clientCert.certificatePem }),
+        clientFor(server, {
+          kind: 'certificate',
+          certificatePem: clientCert.privateKeyPem + clientCert.certificatePem,
+        }),
         `/servicePrincipals/${SAMPLE_IDS.foo}`,
       );
       const fromFile = await getJson<{ id: string }>(
@@ -124,9 +138,16 @@ describe('sign-in', () => {
   it('gets a token with a federated client assertion', async () => {
     // Arrange
     const getAssertion = async () =>
-      assertion({ ...{ iss: FEDERATED.issuer, sub: FEDERATED.subject }, aud: 'api://AzureADTokenExchange', exp: Math.floor(Date.now() / 1000) + 300 });
+      assertion({
+        ...{ iss: FEDERATED.issuer, sub: FEDERATED.subject },
+        aud: 'api://AzureADTokenExchange',
+        exp: Math.floor(Date.now() / 1000) + 300,
+      });
     // Act
-    const sp = await getJson<{ id: string }>(clientFor(server, { kind: 'assertion', getAssertion }), `/servicePrincipals/${SAMPLE_IDS.foo}`);
+    const sp = await getJson<{ id: string }>(
+      clientFor(server, { kind: 'assertion', getAssertion }),
+      `/servicePrincipals/${SAMPLE_IDS.foo}`,
+    );
     // Assert
     expect(sp.id).toBe(SAMPLE_IDS.foo);
   });
@@ -144,7 +165,12 @@ describe('sign-in', () => {
   it('refuses http authorities and Graph URLs, which MSAL and the auth handler would not protect', () => {
     // Act / Assert
     expect(() =>
-      createGraphClient({ tenantId: TEST_TENANT_ID, clientId: SCANNER_CLIENT_ID, auth: { kind: 'secret', secret: 'x' }, authorityHost: 'http://127.0.0.1:1' }),
+      createGraphClient({
+        tenantId: TEST_TENANT_ID,
+        clientId: SCANNER_CLIENT_ID,
+        auth: { kind: 'secret', secret: 'x' },
+        authorityHost: 'http://127.0.0.1:1',
+      }),
     ).toThrow(/must use https/);
   });
 
@@ -166,9 +192,14 @@ describe('sign-in', () => {
 describe('paging, retries and batching', () => {
   it('follows @odata.nextLink across pages', async () => {
     // Act
-    const all = await listAll<{ id: string }>(clientFor(server), '/servicePrincipals?$select=id,displayName');
+    const all = await listAll<{ id: string }>(
+      clientFor(server),
+      '/servicePrincipals?$select=id,displayName',
+    );
     // Assert
-    expect(all.map((s) => s.id).sort()).toEqual(server.data.servicePrincipals.map((s) => s.id).sort());
+    expect(all.map((s) => s.id).sort()).toEqual(
+      server.data.servicePrincipals.map((s) => s.id).sort(),
+    );
     const pagesRead = server.requests.filter((r) => r.path === '/v1.0/servicePrincipals');
     expect(pagesRead).toHaveLength(Math.ceil(server.data.servicePrincipals.length / 3));
     expect(pagesRead.slice(1).every((r) => r.query.includes('$skiptoken='))).toBe(true);
@@ -196,7 +227,9 @@ describe('paging, retries and batching', () => {
     // Assert
     expect(apps).toHaveLength(server.data.applications.length);
     expect(sleeps).toEqual([7000, 7000]);
-    expect(server.requests.filter((r) => r.path === '/v1.0/applications').map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(
+      server.requests.filter((r) => r.path === '/v1.0/applications').map((r) => r.status),
+    ).toEqual([429, 429, 200]);
   });
 
   it('retries 503 and 504 with exponential backoff when there is no Retry-After', async () => {
@@ -217,13 +250,18 @@ describe('paging, retries and batching', () => {
   it('sends $batch in groups of 20 and retries throttled items after their Retry-After', async () => {
     // Arrange: 45 requests, 3 of whose items are throttled once.
     const ids = server.data.servicePrincipals.map((s) => s.id);
-    const requests = Array.from({ length: 45 }, (_, i) => ({ id: `q${i}`, url: `/servicePrincipals/${ids[i % ids.length]}?$select=id` }));
+    const requests = Array.from({ length: 45 }, (_, i) => ({
+      id: `q${i}`,
+      url: `/servicePrincipals/${ids[i % ids.length]}?$select=id`,
+    }));
     server.throttle(`/servicePrincipals/${ids[0]}`, { times: 3, retryAfterSeconds: 4 });
     // Act
     const answers = await batch(clientFor(server), requests, { concurrency: 2 });
     // Assert: every answer in request order (the server answers batches in reverse).
     expect(answers.map((a) => a.status)).toEqual(requests.map(() => 200));
-    expect(answers.map((a) => (a.body as { id: string }).id)).toEqual(requests.map((_, i) => ids[i % ids.length]));
+    expect(answers.map((a) => (a.body as { id: string }).id)).toEqual(
+      requests.map((_, i) => ids[i % ids.length]),
+    );
     const batches = server.requests.filter((r) => r.path === '/v1.0/$batch');
     expect(batches.length).toBeGreaterThanOrEqual(4);
     expect(server.requests.filter((r) => r.inBatch && r.status === 429)).toHaveLength(3);
@@ -234,7 +272,9 @@ describe('paging, retries and batching', () => {
     // Arrange
     server.throttle(`/servicePrincipals/${SAMPLE_IDS.foo}`, { times: 10, retryAfterSeconds: 1 });
     // Act
-    const [answer] = await batch(clientFor(server, undefined, 2), [{ id: 'x', url: `/servicePrincipals/${SAMPLE_IDS.foo}` }]);
+    const [answer] = await batch(clientFor(server, undefined, 2), [
+      { id: 'x', url: `/servicePrincipals/${SAMPLE_IDS.foo}` },
+    ]);
     // Assert
     expect(answer?.status).toBe(429);
     expect(sleeps).toEqual([1000, 1000]);
@@ -247,8 +287,15 @@ describe('collectTenant over the Graph samples tenant', () => {
     const { sp, gaps, issues } = await scan(server);
     // Assert
     const mail = sp(SAMPLE_IDS.mailClient);
-    expect(mail.appPermissions.map((p) => p.permission).sort()).toEqual(['Mail.Read', 'Mail.ReadWrite']);
-    expect(mail.appPermissions.every((p) => p.resourceAppId === GRAPH_APP_ID && p.resourceName === 'Microsoft Graph')).toBe(true);
+    expect(mail.appPermissions.map((p) => p.permission).sort()).toEqual([
+      'Mail.Read',
+      'Mail.ReadWrite',
+    ]);
+    expect(
+      mail.appPermissions.every(
+        (p) => p.resourceAppId === GRAPH_APP_ID && p.resourceName === 'Microsoft Graph',
+      ),
+    ).toBe(true);
     expect(gaps.gaps).toEqual([]);
     expect(issues).toEqual([]);
   });
@@ -266,10 +313,20 @@ describe('collectTenant over the Graph samples tenant', () => {
       createdDateTime: '2026-05-02T09:00:00.000Z',
     });
     expect(agent.sponsors).toEqual([
-      { id: SAMPLE_IDS.disabledSponsor, type: 'user', displayName: 'Former Sponsor', userPrincipalName: 'former.sponsor@contoso.com', accountEnabled: false },
+      {
+        id: SAMPLE_IDS.disabledSponsor,
+        type: 'user',
+        displayName: 'Former Sponsor',
+        userPrincipalName: 'former.sponsor@contoso.com',
+        accountEnabled: false,
+      },
     ]);
     expect(sp(SAMPLE_IDS.managedIdentity).servicePrincipalType).toBe('ManagedIdentity');
-    expect(inventory).toMatchObject({ tenantId: TEST_TENANT_ID, activityLogs: false, credentialActivity: true });
+    expect(inventory).toMatchObject({
+      tenantId: TEST_TENANT_ID,
+      activityLogs: false,
+      credentialActivity: true,
+    });
   });
 
   it('maps the registration credentials onto the principal by appId, never reading secret values', async () => {
@@ -284,19 +341,40 @@ describe('collectTenant over the Graph samples tenant', () => {
       `password:application:${SAMPLE_IDS.applicationSecretKeyId}`,
     ]);
     expect(app.federatedCredentials).toEqual([
-      { name: 'github-main', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:contoso/app:ref:refs/heads/main', audiences: ['api://AzureADTokenExchange'] },
+      {
+        name: 'github-main',
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject: 'repo:contoso/app:ref:refs/heads/main',
+        audiences: ['api://AzureADTokenExchange'],
+      },
     ]);
     const text = JSON.stringify(inventory);
     expect(text).not.toMatch(/secretText|"key"|c2FtcGxlLXB1YmxpYy1jZXJ0/);
   });
 
-  it('marks a deleted owner, and merges owners of the registration and of the principal', async () => {
+  it('marks a deleted owner, merges owners of the registration and of the principal, and knows principal owners', async () => {
     // Act
     const { sp } = await scan(server);
     // Assert
     expect(sp(SAMPLE_IDS.applicationSp).owners).toEqual([
-      { id: SAMPLE_IDS.alex, type: 'user', displayName: 'Alex Wilber', userPrincipalName: 'AlexW@contoso.com', accountEnabled: true, ownerOf: ['servicePrincipal', 'application'] },
+      {
+        id: SAMPLE_IDS.alex,
+        type: 'user',
+        displayName: 'Alex Wilber',
+        userPrincipalName: 'AlexW@contoso.com',
+        accountEnabled: true,
+        ownerOf: ['servicePrincipal', 'application'],
+      },
       { id: SAMPLE_IDS.deletedOwner, type: 'user', deleted: true, ownerOf: ['application'] },
+    ]);
+    expect(sp(SAMPLE_IDS.roleHolder).owners).toEqual([
+      {
+        id: SAMPLE_IDS.mailClient,
+        type: 'servicePrincipal',
+        displayName: 'dxprovisioning-graphapi-client',
+        accountEnabled: true,
+        ownerOf: ['servicePrincipal'],
+      },
     ]);
   });
 
@@ -305,17 +383,29 @@ describe('collectTenant over the Graph samples tenant', () => {
     const { sp } = await scan(server);
     // Assert
     const client = sp(SAMPLE_IDS.grantClient);
-    expect(client.delegatedGrants.map((g) => [g.resourceName, g.consentType, g.scopes.length])).toEqual([
+    expect(
+      client.delegatedGrants.map((g) => [g.resourceName, g.consentType, g.scopes.length]),
+    ).toEqual([
       ['Contoso Directory API', 'AllPrincipals', 2],
-      ['Contoso Workspace API', 'AllPrincipals', 37],
+      ['Contoso Workspace API', 'AllPrincipals', 34],
     ]);
     expect(sp(SAMPLE_IDS.userGrantClient).delegatedGrants).toEqual([
-      { id: SAMPLE_IDS.userGrant, resourceId: SAMPLE_IDS.userGrantResource, resourceName: 'Contoso People API', resourceAppId: 'e2e2e2e2-0000-4000-8000-000000000006', scopes: ['Contacts.ReadWrite', 'openid', 'profile'], consentType: 'Principal', principalId: SAMPLE_IDS.userGrantUser },
+      {
+        id: SAMPLE_IDS.userGrant,
+        resourceId: SAMPLE_IDS.userGrantResource,
+        resourceName: 'Contoso People API',
+        resourceAppId: 'e2e2e2e2-0000-4000-8000-000000000006',
+        scopes: ['Contacts.ReadWrite', 'openid', 'profile'],
+        consentType: 'Principal',
+        principalId: SAMPLE_IDS.userGrantUser,
+      },
     ]);
-    expect(sp(SAMPLE_IDS.roleHolder).directoryRoles.map((r) => [r.roleName, r.privileged])).toEqual([
-      ['Global Administrator', true],
-      ['Global Reader', true],
-    ]);
+    expect(sp(SAMPLE_IDS.roleHolder).directoryRoles.map((r) => [r.roleName, r.privileged])).toEqual(
+      [
+        ['Global Administrator', true],
+        ['Global Reader', true],
+      ],
+    );
     // The docs' sample timestamps use "-8:00", normalized to UTC.
     expect(sp(SAMPLE_IDS.credSp).signIn).toEqual({
       lastSignIn: '2021-04-01T00:00:00.000Z',
@@ -323,7 +413,13 @@ describe('collectTenant over the Graph samples tenant', () => {
       lastDelegatedSignIn: '2021-01-01T08:00:00.000Z',
     });
     expect(sp(SAMPLE_IDS.credSp).credentials[0]?.lastSignIn).toBe('2021-03-18T08:00:00.000Z');
-    expect(sp(SAMPLE_IDS.spCredSp).credentials).toMatchObject([{ keyId: SAMPLE_IDS.spCredKeyId, on: 'servicePrincipal', lastSignIn: '2021-02-01T09:23:46.000Z' }]);
+    expect(sp(SAMPLE_IDS.spCredSp).credentials).toMatchObject([
+      {
+        keyId: SAMPLE_IDS.spCredKeyId,
+        on: 'servicePrincipal',
+        lastSignIn: '2021-02-01T09:23:46.000Z',
+      },
+    ]);
   });
 
   it('records a 403 as a coverage gap and goes on with the scan', async () => {
@@ -341,21 +437,31 @@ describe('collectTenant over the Graph samples tenant', () => {
     ]);
     const owners = gaps.gaps.find((g) => g.api === 'GET /servicePrincipals/{id}/owners');
     expect(owners?.detail).toMatch(
-      new RegExp(`HTTP 403: Authorization_RequestDenied: .*\\(${server.data.servicePrincipals.length} objects, first `),
+      new RegExp(
+        `HTTP 403: Authorization_RequestDenied: .*\\(${server.data.servicePrincipals.length} objects, first `,
+      ),
     );
     expect(sp(SAMPLE_IDS.mailClient).appPermissions).toHaveLength(2);
-    expect(sp(SAMPLE_IDS.applicationSp).owners.map((o) => o.ownerOf)).toEqual([['application'], ['application']]);
+    expect(sp(SAMPLE_IDS.applicationSp).owners.map((o) => o.ownerOf)).toEqual([
+      ['application'],
+      ['application'],
+    ]);
     expect(sp(SAMPLE_IDS.grantClient).delegatedGrants).toEqual([]);
     expect(inventory.credentialActivity).toBe(false);
   });
 
   it('records a gap when throttling outlasts the retries, and goes on', async () => {
     // Arrange
-    server.throttle('/roleManagement/directory/roleAssignments', { times: 10, retryAfterSeconds: 2 });
+    server.throttle('/roleManagement/directory/roleAssignments', {
+      times: 10,
+      retryAfterSeconds: 2,
+    });
     // Act
     const { gaps, sp } = await scan(server, clientFor(server, undefined, 2));
     // Assert
-    expect(gaps.gaps).toMatchObject([{ provider: 'entra', api: 'GET /roleManagement/directory/roleAssignments', reason: 'failed' }]);
+    expect(gaps.gaps).toMatchObject([
+      { provider: 'entra', api: 'GET /roleManagement/directory/roleAssignments', reason: 'failed' },
+    ]);
     expect(sp(SAMPLE_IDS.roleHolder).directoryRoles).toEqual([]);
     expect(sp(SAMPLE_IDS.mailClient).appPermissions).toHaveLength(2);
   });
@@ -369,7 +475,9 @@ describe('collectTenant over the Graph samples tenant', () => {
     );
     // Assert
     await expect(call).rejects.toBeInstanceOf(ConnectorError);
-    await expect(call).rejects.toThrow(/GET \/servicePrincipals failed: HTTP 400: BadRequest: Invalid filter clause/);
+    await expect(call).rejects.toThrow(
+      /GET \/servicePrincipals failed: HTTP 400: BadRequest: Invalid filter clause/,
+    );
     expect(gaps.gaps).toEqual([]);
   });
 });
@@ -395,17 +503,28 @@ describe('collectTenant over a generated tenant', () => {
     expect(count((sp) => sp.delegatedGrants.length)).toBe(tenant.oauth2PermissionGrants.length);
     expect(count((sp) => sp.directoryRoles.length)).toBe(tenant.roleAssignments.length);
     expect(count((sp) => sp.federatedCredentials.length)).toBe(
-      tenant.applications.reduce((n, a) => n + ((a.federatedIdentityCredentials as unknown[]) ?? []).length, 0),
+      tenant.applications.reduce(
+        (n, a) => n + ((a.federatedIdentityCredentials as unknown[]) ?? []).length,
+        0,
+      ),
     );
-    expect(sps.filter((sp) => sp.servicePrincipalType === 'ServiceIdentity')).toHaveLength(Object.keys(tenant.sponsors).length);
+    expect(sps.filter((sp) => sp.servicePrincipalType === 'ServiceIdentity')).toHaveLength(
+      Object.keys(tenant.sponsors).length,
+    );
     expect(sps.some((sp) => sp.sponsors.some((s) => s.accountEnabled === false))).toBe(true);
     expect(sps.some((sp) => sp.owners.some((o) => o.deleted))).toBe(true);
     expect(sps.some((sp) => sp.directoryRoles.some((r) => r.privileged))).toBe(true);
-    expect(sps.every((sp) => sp.appPermissions.every((p) => !/^[0-9a-f-]{36}$/.test(p.permission)))).toBe(true);
+    expect(
+      sps.every((sp) => sp.appPermissions.every((p) => !/^[0-9a-f-]{36}$/.test(p.permission))),
+    ).toBe(true);
     expect(gaps.gaps).toEqual([]);
     expect(issues).toEqual([]);
     // Relationships are fanned out through $batch, with next pages followed outside it.
     expect(generated.requests.filter((r) => r.path === '/v1.0/$batch').length).toBeGreaterThan(40);
-    expect(generated.requests.some((r) => !r.inBatch && /appRoleAssignments$/.test(r.path) && r.query.includes('skiptoken'))).toBe(true);
+    expect(
+      generated.requests.some(
+        (r) => !r.inBatch && /appRoleAssignments$/.test(r.path) && r.query.includes('skiptoken'),
+      ),
+    ).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ export type UnobservableReason =
   | 'no-graph-activity-logs'
   /** The permission is on another resource (Exchange, SharePoint REST, Azure, a custom API). */
   | 'not-microsoft-graph'
+  /** A delegated scope sign-in itself needs (openid, profile, email, offline_access, User.Read). */
+  | 'sign-in-scope'
   /** The permission map does not say which requests the permission authorizes. */
   | 'not-in-permission-map'
   /** The identity made requests the map could not resolve, under paths the permission covers. */

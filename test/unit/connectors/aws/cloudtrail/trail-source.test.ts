@@ -92,7 +92,12 @@ function fakeBucket(stub: S3Stub, objects: Map<string, Buffer>) {
   };
   stub.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
     hooks.list(input);
-    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+    // S3 lists keys in UTF-8 order, after StartAfter when given.
+    const keys = [...objects.keys()]
+      .filter(
+        (k) => k.startsWith(input.Prefix ?? '') && (!input.StartAfter || k > input.StartAfter),
+      )
+      .sort();
     const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
     const page = keys.slice(start, start + 2);
     const more = start + 2 < keys.length;
@@ -148,7 +153,7 @@ describe('TrailObjectsSource', () => {
     clients.destroy();
   });
 
-  it('lists each day folder across pages and reads the files in key order', async () => {
+  it('lists the window with one paginated listing per account and region, in key order', async () => {
     // Arrange
     fakeBucket(s3, objects);
     const day5 = add(
@@ -162,12 +167,15 @@ describe('TrailObjectsSource', () => {
     const { batches } = await read(new TrailObjectsSource(clients, options({ parallel: 2 })));
     // Assert
     expect(filesOf(batches)).toEqual([...day5, ...day6]);
-    const prefixes = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix);
-    expect(prefixes).toEqual([
-      'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/05/',
-      'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/05/',
-      'AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/06/',
-    ]);
+    const calls = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input);
+    // Pages of two keys: the listing stops at the first key past the window, not at the end.
+    expect(calls.map((c) => c.Prefix)).toEqual(
+      Array(calls.length).fill('AWSLogs/111111111111/CloudTrail/us-east-1/'),
+    );
+    expect(calls[0]!.StartAfter).toMatch(
+      /^AWSLogs\/111111111111\/CloudTrail\/us-east-1\/2026\/11\/0[45]$/,
+    );
+    expect(calls.length).toBeLessThanOrEqual(3);
   });
 
   it('never holds more than `parallel` files, counting the one being read', async () => {
