@@ -58,7 +58,7 @@ try {
   if (json) console.log(JSON.stringify(figures));
   else
     console.log(
-      `entra inventory: ${n(figures.servicePrincipals)} service principals in ${seconds.toFixed(2)} s (${n(figures.requests)} requests, ${n(figures.batches)} batches of ${n(figures.batchItems)} items); peak RSS ${figures.peakRssMiB.toFixed(0)} MiB`,
+      `entra inventory: ${n(figures.servicePrincipals)} service principals in ${seconds.toFixed(2)} s (${n(figures.requests)} requests, ${n(figures.batches)} batches); ${n(figures.batchItems)} batch items, peak RSS ${figures.peakRssMiB.toFixed(0)} MiB (server included)`,
     );
 } finally {
   await server.close();

@@ -354,9 +354,14 @@ export function familiesOf(map: GraphPermissionMap): Map<string, Set<string>> {
   return out;
 }
 
-/** First segment of a path or template (`users` for `/users/{id}/messages`). */
+/**
+ * First segment of a path or template, without key or function arguments: `users` for
+ * `/users/{id}/messages`, `serviceprincipals` for `/serviceprincipals(appid={value})`.
+ */
 export function firstSegment(path: string): string {
-  return normalizeTemplate(path).split('/')[1] ?? '';
+  const first = normalizeTemplate(path).split('/')[1] ?? '';
+  const paren = first.indexOf('(');
+  return paren >= 0 ? first.slice(0, paren) : first;
 }
 
 /**

@@ -166,7 +166,7 @@ export function renderHtml(doc: FindingsDocument): string {
 <title>Leash rightsizing report ${e(doc.accounts.join(', '))}</title><style>${CSS}</style></head>
 <body><main>
 <h1>Leash rightsizing report</h1>
-<p class="meta">Account${doc.accounts.length === 1 ? '' : 's'} ${e(doc.accounts.join(', ') || '(none found)')} · window ${e(doc.window.from.slice(0, 10))} to ${e(doc.window.to.slice(0, 10))} · ${doc.window.observedDays} days of CloudTrail observed · Leash ${e(doc.tool.version)}, IAM catalog ${e(doc.tool.catalogVersion)}</p>
+<p class="meta">Account${doc.accounts.length === 1 ? '' : 's'} ${e(doc.accounts.join(', ') || '(none found)')}${doc.tenants?.length ? ` · Entra tenant${doc.tenants.length === 1 ? '' : 's'} ${e(doc.tenants.join(', '))}` : ''} · window ${e(doc.window.from.slice(0, 10))} to ${e(doc.window.to.slice(0, 10))} · ${doc.window.observedDays} days of CloudTrail observed · Leash ${e(doc.tool.version)}, IAM catalog ${e(doc.tool.catalogVersion)}</p>
 <div class="cards">${cards}</div>
 ${gaps}
 <div class="charts">${charts}${usageChart(sorted)}</div>
@@ -178,6 +178,7 @@ ${details}
 <h2>Coverage</h2>
 <p>Records read ${c.records.read}, in window ${c.records.inWindow}, mapped ${c.records.mapped}, unmapped ${c.records.unmapped}, outside the window ${c.records.outsideWindow}. Mapping rate for attributable calls: ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.</p>
 ${unmapped}
+${(c.entra ?? []).map(entraCoverage).join('')}
 ${issues}
 </main></body></html>
 `;
@@ -205,6 +206,9 @@ function identitySection(r: IdentityResult): string {
   const findings = r.findings.length
     ? `<ul>${r.findings.map((f) => `<li>${sev(f.severity)} <b>${e(f.ruleId)}</b> ${e(f.title)}<br><small>${e(f.explanation)}</small></li>`).join('')}</ul>`
     : '<p>No findings.</p>';
+  const remove = r.permissionsToRemove?.length
+    ? `<p><b>Recommendation (${e(r.recommendation)}, ${e(r.confidence)} confidence):</b> remove ${r.permissionsToRemove.length} permission${r.permissionsToRemove.length === 1 ? '' : 's'}.</p><ul>${r.permissionsToRemove.map((p) => `<li><code>${e(p.permission)}</code> (${e(p.kind)}, ${e(p.resource)}): ${e(p.reason)}</li>`).join('')}</ul>`
+    : '';
   const rp = r.recommendedPolicy;
   const rec = rp
     ? `<p><b>Recommendation (${e(r.recommendation)}, ${e(r.confidence)} confidence):</b> keep ${rp.keptActions} actions (${rp.keptUnobservable} only because their use cannot be observed), remove ${rp.removedActions}.</p>${rp.detach.map((d) => `<p>Detach <b>${e(d.policy)}</b>: ${e(d.reason)}</p>`).join('')}<pre>${e(rp.diff)}</pre>${rp.policies.map((p) => `<details><summary>${e(p.name)} (${p.size} characters)</summary><pre>${e(JSON.stringify(p.document, null, 2))}</pre></details>`).join('')}`
@@ -212,6 +216,20 @@ function identitySection(r: IdentityResult): string {
   return `<details id="${e(anchor(r.id))}"${r.findings.some((f) => f.severity === 'critical' || f.severity === 'high') ? ' open' : ''}><summary>${e(r.name)} · ${e(r.class)}${r.aiRole ? ` (${e(r.aiRole)})` : ''} · ${r.findings.length} findings</summary>
 <p><code>${e(r.id)}</code><br>Classified by <code>${e(r.classifiedBy.rule)}</code>: ${e(r.classifiedBy.reason)}</p>
 ${people.length ? `<p>People: ${e(people.join('; '))}</p>` : ''}
-<p>Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${e(r.activity.lastSeen)}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable, ${r.deniedActions.length} denied.</p>
-${findings}${rec}</details>`;
+${
+  r.entra
+    ? `<p>Activity: ${r.entra.signIn ? `last sign-in ${e(r.entra.signIn.lastSignIn ?? r.entra.signIn.lastAppOnlySignIn ?? r.entra.signIn.lastDelegatedSignIn ?? 'never')}` : 'sign-in activity unknown'}; ${r.activity.events} Graph requests in the window. Holds ${r.grant.allowedActions} permissions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable, ${r.deniedActions.length} calls denied.${r.entra.firstParty ? ' Microsoft first-party app.' : ''}</p>${r.entra.gaps.length ? `<p><small>Not known: ${e(r.entra.gaps.join(' '))}</small></p>` : ''}`
+    : `<p>Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${e(r.activity.lastSeen)}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable, ${r.deniedActions.length} denied.</p>`
+}
+${findings}${remove}${rec}</details>`;
+}
+
+/** The coverage paragraph of one Entra tenant. */
+function entraCoverage(c: NonNullable<FindingsDocument['coverage']['entra']>[number]): string {
+  const e = escapeHtml;
+  const q = c.requests;
+  const table = c.unmappedCalls.length
+    ? `<table><tr><th>Unmapped Graph call</th><th>Requests</th></tr>${c.unmappedCalls.map((u) => `<tr><td>${e(`${u.method} ${u.path}`)}</td><td class="n">${u.count}</td></tr>`).join('')}</table>`
+    : '';
+  return `<p>Entra tenant ${e(c.tenantId)}: ${c.servicePrincipals} service principals (${c.signInActivityKnown} with sign-in activity). Graph activity logs ${c.activityLogs ? 'read' : 'not read'}: ${q.read} requests, ${q.inWindow} in the window, ${q.mapped} mapped to permissions, ${q.unmapped} unmapped, ${q.denied} denied, ${q.unattributed} from apps not in the inventory. Permission map: ${e(c.permissionMap.source)} (${c.permissionMap.entries} templates).</p>${table}`;
 }

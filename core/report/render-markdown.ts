@@ -29,8 +29,11 @@ export function renderMarkdown(doc: FindingsDocument): string {
   const w = doc.window;
   out.push(`# Leash rightsizing report`);
   out.push('');
+  const tenants = doc.tenants?.length
+    ? ` · Entra tenant${doc.tenants.length === 1 ? '' : 's'} ${doc.tenants.join(', ')}`
+    : '';
   out.push(
-    `Account${doc.accounts.length === 1 ? '' : 's'} ${doc.accounts.join(', ') || '(none found)'} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${doc.tool.version}, IAM catalog ${doc.tool.catalogVersion}`,
+    `Account${doc.accounts.length === 1 ? '' : 's'} ${doc.accounts.join(', ') || '(none found)'}${tenants} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${doc.tool.version}, IAM catalog ${doc.tool.catalogVersion}`,
   );
   out.push('');
   out.push('## Summary');
@@ -121,7 +124,7 @@ export function renderMarkdown(doc: FindingsDocument): string {
   }
   out.push('');
   for (const r of sorted) {
-    if (r.findings.length === 0 && !r.recommendedPolicy) continue;
+    if (r.findings.length === 0 && !r.recommendedPolicy && !r.permissionsToRemove?.length) continue;
     out.push(`### ${r.name}`);
     out.push('');
     out.push(
@@ -142,9 +145,11 @@ export function renderMarkdown(doc: FindingsDocument): string {
     ];
     if (people.length > 0) out.push(`\nPeople: ${people.join('; ')}`);
     out.push('');
-    out.push(
-      `Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${r.activity.lastSeen}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} denied` : ''}.`,
-    );
+    if (r.entra) out.push(entraActivity(r));
+    else
+      out.push(
+        `Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${r.activity.lastSeen}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} denied` : ''}.`,
+      );
     if (r.unusedServices.length > 0)
       out.push(
         `Unused services: ${r.unusedServices.slice(0, 30).join(', ')}${r.unusedServices.length > 30 ? `, and ${r.unusedServices.length - 30} more` : ''}.`,
@@ -152,6 +157,14 @@ export function renderMarkdown(doc: FindingsDocument): string {
     out.push('');
     for (const f of r.findings) out.push(`- **${f.severity}** ${f.ruleId} ${f.title}`);
     if (r.findings.length > 0) out.push('');
+    if (r.permissionsToRemove?.length) {
+      out.push(
+        `**Recommendation (${r.recommendation}, ${r.confidence} confidence):** remove ${r.permissionsToRemove.length} permission${r.permissionsToRemove.length === 1 ? '' : 's'}:`,
+      );
+      for (const p of r.permissionsToRemove)
+        out.push(`- \`${p.permission}\` (${p.kind}, ${p.resource}): ${p.reason}`);
+      out.push('');
+    }
     if (r.recommendedPolicy) {
       const rp = r.recommendedPolicy;
       out.push(
@@ -191,6 +204,7 @@ export function renderMarkdown(doc: FindingsDocument): string {
       out.push(`| ${p.eventSource} | ${p.eventName} | ${p.count} |`);
     out.push('');
   }
+  for (const e of c.entra ?? []) out.push(...entraCoverage(e));
   if (c.issues.length > 0) {
     out.push(`### Input problems (${c.issues.length})`);
     out.push('');
@@ -200,4 +214,30 @@ export function renderMarkdown(doc: FindingsDocument): string {
     out.push('');
   }
   return `${out.join('\n')}\n`;
+}
+
+/** One line on an Entra identity's activity and permissions. */
+function entraActivity(r: IdentityResult): string {
+  const e = r.entra!;
+  const signIn = e.signIn
+    ? `last sign-in ${e.signIn.lastSignIn ?? e.signIn.lastAppOnlySignIn ?? e.signIn.lastDelegatedSignIn ?? 'never'}`
+    : 'sign-in activity unknown';
+  const who = e.firstParty ? ' Microsoft first-party app.' : '';
+  return `Activity: ${signIn}; ${r.activity.events} Graph requests in the window. Holds ${r.grant.allowedActions} permissions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} calls denied` : ''}.${who}${e.gaps.length ? ` Not known: ${e.gaps.join(' ')}` : ''}`;
+}
+
+/** The coverage lines of one Entra tenant. */
+function entraCoverage(e: NonNullable<FindingsDocument['coverage']['entra']>[number]): string[] {
+  const q = e.requests;
+  const out = [
+    `Entra tenant ${e.tenantId}: ${e.servicePrincipals} service principals (${e.signInActivityKnown} with sign-in activity). Graph activity logs ${e.activityLogs ? 'read' : 'not read'}: ${q.read} requests, ${q.inWindow} in the window, ${q.mapped} mapped to permissions, ${q.unmapped} unmapped, ${q.denied} denied, ${q.unattributed} from apps not in the inventory. Permission map: ${e.permissionMap.source} (${e.permissionMap.entries} templates).`,
+    '',
+  ];
+  if (e.unmappedCalls.length > 0) {
+    out.push('| Unmapped Graph call | Requests |');
+    out.push('|---|---:|');
+    for (const u of e.unmappedCalls) out.push(`| ${cell(`${u.method} ${u.path}`)} | ${u.count} |`);
+    out.push('');
+  }
+  return out;
 }

@@ -310,12 +310,11 @@ interface Query {
   filter?: string;
   expand?: string;
   skiptoken?: string;
-  raw: URLSearchParams;
 }
 
 function parseQuery(search: string): Query {
   const raw = new URLSearchParams(search);
-  const q: Query = { raw };
+  const q: Query = {};
   const select = raw.get('$select');
   if (select) q.select = select.split(',').map((s) => s.trim());
   const top = raw.get('$top');

@@ -16,7 +16,13 @@ import {
   type GraphAuth,
   type GraphClient,
 } from '#connectors/entra/graph-client.ts';
-import { batch, getJson, guardGraph, listAll } from '#connectors/entra/graph-fetch.ts';
+import {
+  batch,
+  getJson,
+  graphRequest,
+  guardGraph,
+  listAll,
+} from '#connectors/entra/graph-fetch.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
 import type { EntraServicePrincipal } from '#core/entra/model.ts';
@@ -203,6 +209,32 @@ describe('paging, retries and batching', () => {
     const pagesRead = server.requests.filter((r) => r.path === '/v1.0/servicePrincipals');
     expect(pagesRead).toHaveLength(Math.ceil(server.data.servicePrincipals.length / 3));
     expect(pagesRead.slice(1).every((r) => r.query.includes('$skiptoken='))).toBe(true);
+  });
+
+  it('filters by servicePrincipalType, reads reports only in beta, and refuses batches over 20', async () => {
+    // Arrange
+    const client = clientFor(server);
+    const gaps = new GapRecorder();
+    // Act
+    const managed = await listAll<{ id: string }>(
+      client,
+      "/servicePrincipals?$filter=servicePrincipalType%20eq%20'ManagedIdentity'",
+    );
+    const v1Report = await guardGraph(gaps, 'GET /reports/servicePrincipalSignInActivities', () =>
+      listAll(client, '/reports/servicePrincipalSignInActivities'),
+    );
+    const tooBig = graphRequest(client, '/$batch').post({
+      requests: Array.from({ length: 21 }, (_, i) => ({
+        id: String(i),
+        method: 'GET',
+        url: '/users',
+      })),
+    });
+    // Assert
+    expect(managed.map((s) => s.id)).toEqual([SAMPLE_IDS.managedIdentity]);
+    expect(v1Report).toBeUndefined();
+    expect(gaps.gaps).toMatchObject([{ provider: 'entra', reason: 'unsupported' }]);
+    await expect(tooBig).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('restarts from the first page when the page token expires, yielding each object once', async () => {
