@@ -81,3 +81,10 @@ if (!motoReady) {
     `live org scan (moto on loopback): ${l.members} accounts (+ management), ${l.calls!.toLocaleString('en-US')} API calls in ${l.seconds!.toFixed(1)} s = ${Math.round(l.callsPerSecond!)} calls/s; inventory ${l.inventoryCalls} calls in ${l.inventorySeconds!.toFixed(1)} s, org trail files (90 days) ${l.usageCalls} calls in ${l.usageSeconds!.toFixed(1)} s`,
   );
 }
+// Entra inventory of a generated 10,000-service-principal tenant on the loopback Graph server.
+{
+  const e = child('entra.ts', ['--json']);
+  console.log(
+    `entra inventory (loopback Graph): ${Number(e.servicePrincipals).toLocaleString('en-US')} service principals in ${Number(e.seconds).toFixed(2)} s (${Number(e.requests).toLocaleString('en-US')} requests, ${Number(e.batches).toLocaleString('en-US')} $batch calls); peak RSS ${Number(e.peakRssMiB).toFixed(0)} MiB (server in the same process)`,
+  );
+}

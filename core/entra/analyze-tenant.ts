@@ -57,6 +57,13 @@ export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
  */
 const SIGN_IN_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access', 'User.Read']);
 
+/**
+ * `…ReadBasic…` permissions reach the same paths as their `Read` siblings but return fewer
+ * properties (no message body, no extended user attributes). The log does not say which
+ * properties a call read, so a ReadBasic permission never stands in for a broader one.
+ */
+const PROPERTY_SUBSET = /\.ReadBasic(\.|$)/;
+
 /** Options of an analysis. */
 export interface AnalyzeTenantOptions {
   /** The observation window: epoch-ms bounds, or a number of days ending at `asOf`. */
@@ -290,7 +297,7 @@ function creditCalls(
           [also.includes(perm), also],
         ] as const) {
           if (!role) continue;
-          const narrower = set.filter((q) => isBroader(perm, q));
+          const narrower = set.filter((q) => isBroader(perm, q) && !PROPERTY_SUBSET.test(q));
           if (narrower.length === 0) c.reducible = false;
           for (const q of narrower) c.narrower.add(q);
         }

@@ -191,7 +191,7 @@ describe('analyzeTenant', () => {
         }),
         anAppPermission({ permission: 'SecurityEvents.Read.All' }),
         anAppPermission({ permission: 'Mail.Send' }),
-        anAppPermission({ permission: 'Calendars.Read', createdDateTime: IN_WINDOW }),
+        anAppPermission({ permission: 'AuditLog.Read.All', createdDateTime: IN_WINDOW }),
       ],
       delegatedGrants: [aDelegatedGrant(['openid', 'offline_access', 'User.Read'])],
     });
@@ -203,16 +203,16 @@ describe('analyzeTenant', () => {
 
     // Assert
     expect(r?.unobservableActions).toEqual([
-      { action: 'Calendars.Read', reason: 'granted-during-window' },
+      { action: 'AuditLog.Read.All', reason: 'granted-during-window' },
       { action: 'Mail.Send', reason: 'unmapped-requests' },
       { action: 'SecurityEvents.Read.All', reason: 'not-in-permission-map' },
       {
         action: 'full_access_as_app (application, Office 365 Exchange Online)',
         reason: 'not-microsoft-graph',
       },
-      { action: 'User.Read (delegated)', reason: 'sign-in-scope' },
       { action: 'offline_access (delegated)', reason: 'sign-in-scope' },
       { action: 'openid (delegated)', reason: 'sign-in-scope' },
+      { action: 'User.Read (delegated)', reason: 'sign-in-scope' },
     ]);
     expect(r?.unusedActions).toEqual([]);
     expect(r?.recommendation).toBe('none-needed');
