@@ -71,6 +71,7 @@ export interface EntraClassifyOptions {
  * Reads the app ids out of a MicrosoftApps.json export (merill/microsoft-info: an array of
  * `{ AppId, AppDisplayName, AppOwnerOrganizationId }`). Rows without an app id are skipped.
  * @param json the parsed file, or its text (a leading UTF-8 BOM is accepted)
+ * @throws SyntaxError when given text that is not JSON
  */
 export function firstPartyAppIdsFrom(json: unknown): Set<string> {
   const value = typeof json === 'string' ? JSON.parse(json.replace(/^\uFEFF/, '')) : json;

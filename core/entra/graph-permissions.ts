@@ -136,20 +136,22 @@ const CALENDAR_TREES = [
   '/calendargroups',
   '/calendargroups/...',
 ];
+// The app role is Calendars.ReadBasic.All; the delegated scope Calendars.ReadBasic.
+const CALENDAR_READERS_APP = ['Calendars.ReadBasic.All', 'Calendars.Read', 'Calendars.ReadWrite'];
 const CALENDAR_READERS = ['Calendars.ReadBasic', 'Calendars.Read', 'Calendars.ReadWrite'];
 
 const CALENDARS: PathSet[] = [
   ...perUser({
     methods: READ,
     paths: CALENDAR_TREES,
-    application: CALENDAR_READERS,
+    application: CALENDAR_READERS_APP,
     delegated: CALENDAR_READERS,
     shared: ['Calendars.Read.Shared', 'Calendars.ReadWrite.Shared'],
   }),
   ...perUser({
     methods: ['POST'],
     paths: ['/calendar/getschedule'],
-    application: CALENDAR_READERS,
+    application: CALENDAR_READERS_APP,
     delegated: CALENDAR_READERS,
     shared: ['Calendars.Read.Shared', 'Calendars.ReadWrite.Shared'],
   }),
@@ -169,7 +171,7 @@ const CALENDARS: PathSet[] = [
       '/calendars/{id}/events/{id}/forward',
       '/calendargroups/{id}/calendars/{id}/events/{id}/forward',
     ],
-    application: CALENDAR_READERS,
+    application: CALENDAR_READERS_APP,
     delegated: CALENDAR_READERS,
   }),
 ];
@@ -279,10 +281,8 @@ const DIRECTORY_READ = ['Directory.Read.All', 'Directory.ReadWrite.All'];
 const DIRECTORY_OBJECT_READERS = [
   'User.Read.All',
   'User.ReadWrite.All',
-  'Group.ReadBasic.All',
   'Group.Read.All',
   'Group.ReadWrite.All',
-  'GroupMember.ReadBasic.All',
   'GroupMember.Read.All',
   'Application.Read.All',
   'Application.ReadWrite.All',
@@ -326,19 +326,10 @@ const USERS: PathSet[] = [
       '/users/{id}/memberof/...',
       '/users/{id}/transitivememberof/...',
     ],
-    application: [
-      'User.Read.All',
-      'Group.ReadBasic.All',
-      'Group.Read.All',
-      'GroupMember.ReadBasic.All',
-      'GroupMember.Read.All',
-      ...DIRECTORY_READ,
-    ],
+    application: ['User.Read.All', 'Group.Read.All', 'GroupMember.Read.All', ...DIRECTORY_READ],
     delegated: [
       'User.Read.All',
-      'Group.ReadBasic.All',
       'Group.Read.All',
-      'GroupMember.ReadBasic.All',
       'GroupMember.Read.All',
       ...DIRECTORY_READ,
       'User.Read',
@@ -395,10 +386,8 @@ const USERS: PathSet[] = [
 
 // Groups -----------------------------------------------------------------------------------
 const GROUP_READERS = [
-  'Group.ReadBasic.All',
   'Group.Read.All',
   'Group.ReadWrite.All',
-  'GroupMember.ReadBasic.All',
   'GroupMember.Read.All',
   'GroupMember.ReadWrite.All',
   ...DIRECTORY_READ,
@@ -470,14 +459,14 @@ const GROUPS: PathSet[] = [
   {
     methods: READ,
     paths: GROUP_CALENDAR,
-    application: [...CALENDAR_READERS, 'Group.Read.All', 'Group.ReadWrite.All'],
+    application: [...CALENDAR_READERS_APP, 'Group.Read.All', 'Group.ReadWrite.All'],
     delegated: [...CALENDAR_READERS, 'Group.Read.All', 'Group.ReadWrite.All'],
   },
   {
     // Forwarding a group event only reads it.
     methods: WRITE,
     paths: GROUP_CALENDAR,
-    application: [...CALENDAR_READERS, 'Group.ReadWrite.All'],
+    application: [...CALENDAR_READERS_APP, 'Group.ReadWrite.All'],
     delegated: [...CALENDAR_READERS, 'Group.ReadWrite.All'],
   },
   {
@@ -729,12 +718,8 @@ const APPLICATIONS: PathSet[] = [
   {
     methods: ['POST'],
     paths: ['/applications'],
-    application: [...APP_WRITERS, 'AppRegistration.Create'],
-    delegated: [
-      'Application.ReadWrite.All',
-      'AppRegistration.Create',
-      'Directory.AccessAsUser.All',
-    ],
+    application: APP_WRITERS,
+    delegated: ['Application.ReadWrite.All', 'Directory.AccessAsUser.All'],
   },
   {
     methods: ['POST', 'DELETE'],
@@ -1213,6 +1198,228 @@ const IDENTITY_PROTECTION: PathSet[] = [
   },
 ];
 
+// Additions from the cross-check against Microsoft's catalog -----------------------------------
+// Paths under the subtrees above where the catalog lists permissions the family sets do not:
+// without them an identity exercising one of these permissions there would be called unused.
+const CA_READERS = [
+  'Policy.Read.All',
+  'Policy.Read.ConditionalAccess',
+  'Policy.ReadWrite.ConditionalAccess',
+];
+
+const CATALOG_ADDITIONS: PathSet[] = [
+  ...perUser({
+    methods: ['POST'],
+    paths: ['/messages/{id}/unsubscribe'],
+    application: ['Mail.Send'],
+    delegated: ['Mail.Send'],
+  }),
+  ...perUser({
+    methods: READ,
+    paths: ['/mailfolders/{id}/messagerules', '/mailfolders/{id}/messagerules/{id}'],
+    application: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+    delegated: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+  }),
+  ...perUser({
+    methods: WRITE,
+    paths: ['/mailfolders/{id}/messagerules', '/mailfolders/{id}/messagerules/{id}'],
+    application: ['MailboxSettings.ReadWrite'],
+    delegated: ['MailboxSettings.ReadWrite'],
+  }),
+  {
+    // More POSTs (and an unfollow DELETE) that only read drive content.
+    methods: ['POST', 'DELETE'],
+    paths: DRIVE_ROOTS.flatMap((r) => [
+      `${r}/cortexdrivebatch`,
+      `${r}/querycortexitemsnippetsinbatch`,
+      `${r}/items/{id}/checkaccess`,
+      `${r}/root:/{id}/extractsensitivitylabels`,
+      `${r}/following/{id}`,
+      `${r}/driveitem/preview`,
+    ]),
+    application: FILE_READERS_APP,
+    delegated: FILE_READERS_DEL,
+  },
+  {
+    methods: READ,
+    paths: ['/sites/{id}/...'],
+    application: [],
+    delegated: ['Files.Read', 'Files.ReadWrite'],
+  },
+  {
+    methods: WRITE,
+    paths: ['/sites/{id}/...'],
+    application: [],
+    delegated: ['Files.ReadWrite'],
+  },
+  {
+    methods: ['PATCH'],
+    paths: ['/users/{id}'],
+    application: [],
+    delegated: ['User.ReadWrite'],
+  },
+  {
+    methods: READ,
+    paths: ['/applications'],
+    application: [],
+    delegated: ['User.Read'],
+  },
+  {
+    methods: ['GET', 'POST', 'DELETE'],
+    paths: [
+      '/applications/{id}/appmanagementpolicies',
+      '/applications/{id}/appmanagementpolicies/...',
+      ...APP_POLICY_LINKS,
+      '/serviceprincipals/{id}/claimspolicy',
+    ],
+    application: ['Policy.ReadWrite.ApplicationConfiguration', 'Application.Read.All'],
+    delegated: ['Policy.ReadWrite.ApplicationConfiguration', 'Application.Read.All'],
+  },
+  {
+    methods: ['PATCH', 'PUT'],
+    paths: ['/serviceprincipals/{id}/claimspolicy'],
+    application: ['Policy.ReadWrite.ApplicationConfiguration'],
+    delegated: ['Policy.ReadWrite.ApplicationConfiguration'],
+  },
+  {
+    methods: ['POST', 'DELETE'],
+    paths: [
+      '/serviceprincipals/{id}/delegatedpermissionclassifications',
+      '/serviceprincipals/{id}/delegatedpermissionclassifications/{id}',
+    ],
+    application: ['Policy.ReadWrite.PermissionGrant'],
+    delegated: ['Policy.ReadWrite.PermissionGrant'],
+  },
+  {
+    methods: READ,
+    paths: [
+      '/serviceprincipals/{id}/oauth2permissiongrants',
+      '/serviceprincipals/{id}/inheritedoauth2permissiongrants',
+    ],
+    application: ['DelegatedPermissionGrant.ReadWrite.All', ...APP_READERS],
+    delegated: ['DelegatedPermissionGrant.ReadWrite.All', ...APP_READERS],
+  },
+  {
+    methods: READ,
+    paths: [
+      '/serviceprincipals/{id}/approleassignments',
+      '/serviceprincipals/{id}/approleassignedto',
+      '/users/{id}/approleassignments',
+      '/groups/{id}/approleassignments',
+    ],
+    application: [...APP_READERS, 'AppRoleAssignment.ReadWrite.All'],
+    delegated: [...APP_READERS, 'AppRoleAssignment.ReadWrite.All'],
+  },
+  {
+    methods: ['POST'],
+    paths: ['/serviceprincipals/{id}/inheritedapproleassignments'],
+    application: ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All'],
+    delegated: ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All'],
+    alsoRequires: ['Application.Read.All'],
+  },
+  {
+    methods: WRITE,
+    paths: [
+      '/serviceprincipals/microsoft.graph.agentidentity',
+      '/serviceprincipals/microsoft.graph.agentidentity/...',
+    ],
+    application: ['AgentIdentity.ReadWrite.All', ...APP_WRITERS],
+    delegated: ['AgentIdentity.ReadWrite.All', 'Application.ReadWrite.All'],
+  },
+  {
+    methods: READ,
+    paths: ['/groups/{id}/cloudlicensing/...'],
+    application: ['User.Read.All', 'User.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'],
+    delegated: ['User.Read.All', 'User.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'],
+  },
+  {
+    methods: WRITE,
+    paths: ['/groups/{id}/cloudlicensing/...'],
+    application: ['User.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+    delegated: ['User.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  {
+    methods: READ,
+    paths: ['/groups/{id}/permissiongrants', '/groups/{id}/permissiongrants/{id}'],
+    application: ['GroupMember.Read.All', 'GroupMember.ReadWrite.All'],
+    delegated: ['GroupMember.Read.All', 'GroupMember.ReadWrite.All'],
+  },
+  {
+    methods: ['POST'],
+    paths: ['/groups/{id}/validateproperties', '/groups/validateproperties'],
+    application: ['Group.Read.All', 'Group.ReadWrite.All'],
+    delegated: ['Group.Read.All', 'Group.ReadWrite.All'],
+  },
+  {
+    methods: ['PATCH', 'DELETE'],
+    paths: ['/groups/{id}/settings/{id}'],
+    application: [
+      'Policy.ReadWrite.Authorization',
+      'Group.ReadWrite.All',
+      'Directory.ReadWrite.All',
+    ],
+    delegated: ['Policy.ReadWrite.Authorization', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  },
+  {
+    methods: ['POST'],
+    paths: ['/groups/{id}/checkmemberobjects', '/groups/{id}/getmemberobjects'],
+    application: [],
+    delegated: ['User.Read'],
+  },
+  {
+    methods: READ,
+    paths: ['/identity/conditionalaccess/authenticationstrength/...'],
+    application: ['Policy.ReadWrite.AuthenticationMethod', ...CA_READERS],
+    delegated: ['Policy.ReadWrite.AuthenticationMethod', ...CA_READERS],
+  },
+  {
+    methods: WRITE,
+    paths: ['/identity/conditionalaccess/authenticationstrength/...'],
+    application: ['Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.ConditionalAccess'],
+    delegated: ['Policy.ReadWrite.AuthenticationMethod', 'Policy.ReadWrite.ConditionalAccess'],
+  },
+  {
+    // Evaluating Conditional Access only reads the policies.
+    methods: ['POST'],
+    paths: ['/identity/conditionalaccess/evaluate'],
+    application: CA_READERS,
+    delegated: CA_READERS,
+  },
+  {
+    methods: WRITE,
+    paths: ['/policies/...'],
+    application: ['Directory.ReadWrite.All'],
+    delegated: ['Directory.ReadWrite.All'],
+  },
+  {
+    methods: WRITE,
+    paths: ['/policies/rolemanagementpolicies/...'],
+    application: ['RoleManagementPolicy.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'],
+    delegated: ['RoleManagementPolicy.ReadWrite.Directory', 'RoleManagement.ReadWrite.Directory'],
+  },
+  {
+    methods: READ,
+    paths: ['/reports/correlations', '/reports/correlations/...'],
+    application: ['ProvisioningLog.Read.All', 'AuditLog.Read.All', 'Reports.Read.All'],
+    delegated: ['ProvisioningLog.Read.All', 'AuditLog.Read.All', 'Reports.Read.All'],
+  },
+  {
+    methods: ['PATCH'],
+    paths: [
+      '/teams/{id}/channels/{id}/messages/{id}',
+      '/teams/{id}/channels/{id}/messages/{id}/replies/{id}',
+    ],
+    application: ['Group.ReadWrite.All'],
+    delegated: ['Group.ReadWrite.All'],
+  },
+  {
+    methods: READ,
+    paths: ['/teams/{id}/channels/getallretainedmessages'],
+    application: ['ChannelMessage.Read.All'],
+    delegated: ['ChannelMessage.Read.All'],
+  },
+];
+
 /** Every set of the built-in map, in the order above. */
 const SETS: readonly PathSet[] = [
   ...MAIL,
@@ -1228,7 +1435,14 @@ const SETS: readonly PathSet[] = [
   ...TEAMS,
   ...POLICIES,
   ...IDENTITY_PROTECTION,
+  ...CATALOG_ADDITIONS,
 ];
+
+/**
+ * App roles without a delegated twin: shared reader lists name them, but they never appear in
+ * a delegated list (checked against Graph's scopes in test/datasets/entra-catalog.test.ts).
+ */
+const APPLICATION_ONLY = new Set(['Application.ReadWrite.OwnedBy', 'Device.ReadWrite.All']);
 
 /** Expands path sets into map entries, merging duplicates. */
 function expand(sets: readonly PathSet[]): GraphPermissionMap {
@@ -1241,7 +1455,7 @@ function expand(sets: readonly PathSet[]): GraphPermissionMap {
           method,
           path,
           application: [...s.application],
-          delegated: [...s.delegated],
+          delegated: s.delegated.filter((p) => !APPLICATION_ONLY.has(p)),
           ...(s.alsoRequires?.length ? { alsoRequires: [...s.alsoRequires] } : {}),
         })),
       ),

@@ -20,6 +20,10 @@ const EXPLICIT: Record<string, readonly string[]> = {
   'Sites.Manage.All': ['Sites.ReadWrite.All'],
   'Mail.Read': ['Mail.ReadBasic.All', 'Mail.ReadBasic'],
   'Mail.Read.Shared': ['Mail.ReadBasic.Shared'],
+  'Calendars.Read': ['Calendars.ReadBasic.All'],
+  // The app role is Calendars.ReadBasic.All, but the catalog names it Calendars.ReadBasic in
+  // the Application scheme too: treat the app role as including that name.
+  'Calendars.ReadBasic.All': ['Calendars.ReadBasic'],
   'Directory.ReadWrite.All': ['Directory.Read.All'],
   'Directory.Read.All': [
     'User.Read.All',

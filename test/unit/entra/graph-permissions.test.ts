@@ -46,7 +46,7 @@ describe('the built-in Graph permission map', () => {
     [
       'GET',
       '/users/{u}/calendar/events',
-      ['Calendars.Read', 'Calendars.ReadBasic', 'Calendars.ReadWrite'],
+      ['Calendars.Read', 'Calendars.ReadBasic.All', 'Calendars.ReadWrite'],
     ],
     [
       'PUT',

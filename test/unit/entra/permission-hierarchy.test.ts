@@ -13,6 +13,7 @@ describe('impliedPermissions', () => {
     expect([...impliedPermissions('Calendars.ReadWrite')].sort()).toEqual([
       'Calendars.Read',
       'Calendars.ReadBasic',
+      'Calendars.ReadBasic.All',
     ]);
   });
 
@@ -49,6 +50,12 @@ describe('authorizingHeld', () => {
 
     // Assert
     expect(out).toEqual(['Sites.FullControl.All', 'Sites.Read.All']);
+  });
+
+  it('credits the Calendars.ReadBasic.All app role where the catalog says Calendars.ReadBasic', () => {
+    expect(authorizingHeld(['Calendars.ReadBasic'], ['Calendars.ReadBasic.All'])).toEqual([
+      'Calendars.ReadBasic.All',
+    ]);
   });
 
   it('returns nothing when the request lists nothing', () => {

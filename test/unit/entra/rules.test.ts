@@ -434,6 +434,14 @@ describe('LP-ENTRA-009 reducible permission', () => {
     ]);
   });
 
+  it('never lets a ReadBasic permission stand in: it returns fewer properties on the same paths', () => {
+    const sp = aServicePrincipal({
+      signIn: { lastSignIn: IN_WINDOW },
+      appPermissions: graphAppPermissions('Mail.Read', 'Mail.ReadBasic.All'),
+    });
+    expect(hits(analyzeOne(sp, [aRequest(sp)]), 'LP-ENTRA-009')).toEqual([]);
+  });
+
   it('does not fire without activity logs', () => {
     const sp = aServicePrincipal({
       signIn: { lastSignIn: IN_WINDOW },
