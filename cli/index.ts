@@ -1,6 +1,7 @@
 /** The `leash` command-line program. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { graphPermissionsImportCommand } from '#cli/commands/graph-permissions.ts';
 import { permissionsCommand } from '#cli/commands/permissions.ts';
 import { scanCommand } from '#cli/commands/scan.ts';
 import { EXIT, handleError, UsageError } from '#cli/errors.ts';
@@ -58,6 +59,41 @@ export function buildProgram(run: (code: number) => void): Command {
       '--endpoint-url <url>',
       'with --aws: send every AWS call to this endpoint (LocalStack, moto)',
     )
+    .option(
+      '--entra',
+      'scan a Microsoft Entra tenant through Microsoft Graph (alone, or with --from/--aws into one findings.json)',
+    )
+    .option('--tenant-id <id>', 'with --entra: the tenant id')
+    .option('--client-id <id>', 'with --entra: the application (client) id Leash signs in as')
+    .option(
+      '--client-secret-file <path>',
+      'with --entra: file holding the client secret (or set LEASH_ENTRA_CLIENT_SECRET; never on the command line)',
+    )
+    .option('--certificate <pem>', 'with --entra: PEM file with the certificate and private key')
+    .option(
+      '--federated-token-file <path>',
+      'with --entra: workload identity federation token file (default AZURE_FEDERATED_TOKEN_FILE)',
+    )
+    .option(
+      '--authority-host <url>',
+      'with --entra: sign-in authority (default https://login.microsoftonline.com; national clouds)',
+    )
+    .option(
+      '--graph-url <url>',
+      'with --entra: Graph root (default https://graph.microsoft.com; national clouds)',
+    )
+    .option(
+      '--ca-file <pem>',
+      'with --entra: extra CA certificate to trust (a TLS-inspecting proxy)',
+    )
+    .option(
+      '--first-party-apps <file>',
+      "with --entra: Microsoft first-party apps list (MicrosoftApps.json) to exempt besides Microsoft's tenants",
+    )
+    .option(
+      '--graph-permissions <file>',
+      'with --entra: Graph permission map made by `leash graph-permissions import` (default .leash/graph-permissions.json when present)',
+    )
     .requiredOption(
       '--out <dir>',
       'folder to write findings.json and the reports to (created if missing)',
@@ -78,6 +114,8 @@ Examples:
   leash scan --from ~/exports/prod --out report/ --lookback 30d --format json,md
   leash scan --aws --profile audit --out report/
   leash scan --aws --org --org-role LeashScanRole --regions us-east-1,eu-west-1 --out report/
+  LEASH_ENTRA_CLIENT_SECRET=... leash scan --entra --tenant-id <id> --client-id <id> --out report/
+  leash scan --aws --entra --tenant-id <id> --client-id <id> --certificate leash.pem --out report/
 
 Exit codes: 0 success, 1 failure, 2 bad usage. Bad records and files never stop a scan:
 they are skipped and listed, with file and location, in findings.json under coverage.issues.`,
@@ -92,6 +130,25 @@ they are skipped and listed, with file and location, in findings.json under cove
       );
     });
   const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('graph-permissions')
+    .description('Manage the Microsoft Graph request-to-permission map used by Entra scans.')
+    .argument('<verb>', 'import')
+    .argument(
+      '<file>',
+      "Microsoft's permissions catalog (permissions.json from microsoft-graph-devx-content)",
+    )
+    .option('--out <path>', 'where to write the imported map', '.leash/graph-permissions.json')
+    .action(async (verb: string, file: string, opts: { out: string }) => {
+      if (verb !== 'import')
+        throw new UsageError(`graph-permissions knows the verb import, not "${verb}"`);
+      run(
+        await graphPermissionsImportCommand(
+          { file, out: opts.out },
+          { stdout: process.stdout, stderr: process.stderr },
+        ),
+      );
+    });
   program
     .command('permissions')
     .description(

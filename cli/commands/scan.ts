@@ -1,24 +1,27 @@
 /**
- * `leash scan`: scans exported AWS files offline and writes findings.json and the reports.
- * A thin adapter: it parses options, wires the file-system sources to `runScan`, and writes.
+ * `leash scan`: scans exported AWS files (--from), a live AWS account or organization (--aws),
+ * and a Microsoft Entra tenant (--entra), and writes findings.json and the reports. A thin
+ * adapter: it parses options, wires sources to the use cases (`runScan`, `analyzeTenant`), writes.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ExportDirectory } from '#adapters/fs/export-directory.ts';
 import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
+import { type EntraScanOptions, scanEntra } from '#cli/commands/entra.ts';
 import { UsageError } from '#cli/errors.ts';
 import { createProgressBar } from '#cli/progress.ts';
 import { AwsClients } from '#connectors/aws/clients.ts';
 import { AwsLiveSource } from '#connectors/aws/live-scan.ts';
 import { DAY_MS, runScan } from '#core/engine/scan.ts';
+import { buildEntraDocument, mergeEntraIntoDocument } from '#core/entra/analyze-tenant.ts';
 import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import { renderHtml } from '#core/report/render-html.ts';
 import { renderMarkdown } from '#core/report/render-markdown.ts';
 
 /** Options of `leash scan`, as commander gives them. */
-export interface ScanCommandOptions {
+export interface ScanCommandOptions extends EntraScanOptions {
   from?: string;
   aws?: boolean;
   profile?: string;
@@ -29,6 +32,7 @@ export interface ScanCommandOptions {
   orgRole?: string;
   usage?: string;
   endpointUrl?: string;
+  entra?: boolean;
   out: string;
   asOf?: string;
   lookback: string;
@@ -84,31 +88,51 @@ export async function scanCommand(
   const lookbackDays = parseLookback(opts.lookback);
   const asOf = parseAsOf(opts.asOf, Date.now());
   const formats = parseFormats(opts.format);
-  if (Boolean(opts.from) === Boolean(opts.aws)) {
+  if (opts.from && opts.aws) {
+    throw new UsageError('give --from <dir> (exported files) or --aws (live account), not both');
+  }
+  if (!opts.from && !opts.aws && !opts.entra) {
     throw new UsageError(
-      'give either --from <dir> (exported files) or --aws (live account), not both and not neither',
+      'say what to scan: --from <dir> (exported AWS files), --aws (live AWS), --entra (a Microsoft Entra tenant), or --entra with one of the others',
     );
   }
   const started = Date.now();
   const progress = opts.progress ? createProgressBar(io.stderr, started) : undefined;
   const catalog = await loadCatalog();
-  const doc = opts.aws
-    ? await scanLive(opts, {
+  const ctx: ScanContext = {
+    asOf,
+    lookbackDays,
+    catalog,
+    version: io.version,
+    stderr: io.stderr,
+    progress,
+  };
+  const window = { from: asOf - lookbackDays * DAY_MS, to: asOf };
+  const entra = opts.entra
+    ? await scanEntra(opts, {
+        ...window,
         asOf,
-        lookbackDays,
-        catalog,
-        version: io.version,
-        stderr: io.stderr,
-        progress,
+        env: process.env,
+        log: (line) => io.stderr.write(`${line}\n`),
       })
-    : await scanFiles(opts.from!, {
-        asOf,
-        lookbackDays,
-        catalog,
-        version: io.version,
-        stderr: io.stderr,
-        progress,
-      });
+    : undefined;
+  let doc: FindingsDocument;
+  if (opts.aws || opts.from) {
+    doc = opts.aws ? await scanLive(opts, ctx) : await scanFiles(opts.from!, ctx);
+    if (entra)
+      doc = mergeEntraIntoDocument(doc, entra.analysis, { tenantId: entra.analysis.tenantId });
+  } else {
+    doc = buildEntraDocument(entra!.analysis, {
+      toolVersion: io.version,
+      catalogVersion: catalog.version,
+      window,
+      lookbackDays,
+    });
+  }
+  if (entra) {
+    doc.coverage.accessGaps.push(...entra.gaps);
+    doc.coverage.issues.push(...entra.issues);
+  }
   progress?.done();
   const parsed = FindingsDocumentSchema.safeParse(doc);
   if (!parsed.success)

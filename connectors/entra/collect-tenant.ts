@@ -225,6 +225,8 @@ export async function collectTenant(
     activityLogs: false,
     // Without the credential report, a credential with no lastSignIn is unknown, not unused.
     credentialActivity: credSignIns !== undefined,
+    // Without the sign-in report, a principal with no sign-in row is unknown, not unused.
+    signInActivity: spSignIns !== undefined,
   };
 }
 

@@ -111,7 +111,7 @@ export interface EntraServicePrincipal {
   };
 }
 
-/** One Microsoft Graph request seen in Graph activity logs. */
+/** One Microsoft Graph request seen in Graph activity logs, or with `count` a group of identical ones. */
 export interface GraphRequest {
   servicePrincipalId?: string;
   appId: string;
@@ -125,6 +125,12 @@ export interface GraphRequest {
    * `Scopes` for delegated ones). Unknown requests credit both schemes.
    */
   scheme?: 'application' | 'delegated';
+  /**
+   * How many identical requests this one stands for (at least 1; default 1). A summarized
+   * activity-log row (connectors/entra/activity-logs.ts) carries the count of its group, with
+   * `time` the group's latest request.
+   */
+  count?: number;
 }
 
 /** Everything known about a tenant's non-human identities. */

@@ -80,7 +80,8 @@ const DENIED = new Set([401, 403]);
 
 /**
  * Reads the requests once and aggregates those in the window per service principal. Requests
- * are matched to service principals by `servicePrincipalId`, else by `appId`.
+ * are matched to service principals by `servicePrincipalId`, else by `appId`. A request with a
+ * `count` (a summarized log row) counts as that many requests, all at its `time`.
  *
  * A request counts as use whatever its status except 401 and 403: a 404, 429 or 500 still shows
  * the caller needs the permission for that call, and calling a needed permission unused is the
@@ -110,25 +111,27 @@ export function aggregateGraphRequests(
   const tenantUnmapped = new Map<string, UnmappedCalls>();
 
   for (const r of requests) {
-    coverage.read++;
+    // A summarized activity-log row stands for `count` identical requests.
+    const n = r.count ?? 1;
+    coverage.read += n;
     const t = Date.parse(r.time);
     if (Number.isNaN(t)) {
-      coverage.invalid++;
+      coverage.invalid += n;
       continue;
     }
     if (t < window.from || t > window.to) {
-      coverage.outsideWindow++;
+      coverage.outsideWindow += n;
       continue;
     }
-    coverage.inWindow++;
+    coverage.inWindow += n;
     const sp =
       (r.servicePrincipalId ? byId.get(r.servicePrincipalId.toLowerCase()) : undefined) ??
       byAppId.get(r.appId.toLowerCase());
     if (!sp) {
-      coverage.unattributed.set(r.appId, (coverage.unattributed.get(r.appId) ?? 0) + 1);
+      coverage.unattributed.set(r.appId, (coverage.unattributed.get(r.appId) ?? 0) + n);
       continue;
     }
-    coverage.attributed++;
+    coverage.attributed += n;
     let acc = bySp.get(sp.id);
     if (!acc) {
       acc = {
@@ -141,46 +144,46 @@ export function aggregateGraphRequests(
       };
       bySp.set(sp.id, acc);
     }
-    acc.requests++;
+    acc.requests += n;
     acc.first = Math.min(acc.first, t);
     acc.last = Math.max(acc.last, t);
 
     const method = r.method.toUpperCase();
     const match = matchGraphRequest(map, method, r.uri);
     if (DENIED.has(r.status)) {
-      coverage.denied++;
+      coverage.denied += n;
       const call = `${method} ${match ? match.template : genericTemplate(normalizeGraphPath(r.uri))}`;
       const d = acc.denied.get(call) ?? { call, count: 0, last: t, statuses: new Set<number>() };
-      d.count++;
+      d.count += n;
       d.last = Math.max(d.last, t);
       d.statuses.add(r.status);
       acc.denied.set(call, d);
       continue;
     }
     if (!match) {
-      coverage.unmapped++;
+      coverage.unmapped += n;
       const path = genericTemplate(normalizeGraphPath(r.uri));
       const key = `${method} ${path}`;
       for (const target of [acc.unmapped, tenantUnmapped]) {
         const u = target.get(key) ?? { method, path, count: 0 };
-        u.count++;
+        u.count += n;
         target.set(key, u);
       }
       continue;
     }
     if (match.exempt) {
-      coverage.exempt++;
+      coverage.exempt += n;
       continue;
     }
-    coverage.mapped++;
+    coverage.mapped += n;
     const key = `${r.scheme ?? '*'} ${method} ${match.template}`;
     const g = acc.calls.get(key);
     if (g) {
-      g.count++;
+      g.count += n;
       g.first = Math.min(g.first, t);
       g.last = Math.max(g.last, t);
     } else {
-      acc.calls.set(key, { scheme: r.scheme, match, count: 1, first: t, last: t });
+      acc.calls.set(key, { scheme: r.scheme, match, count: n, first: t, last: t });
     }
   }
   return { byServicePrincipal: bySp, coverage, unmapped: tenantUnmapped };

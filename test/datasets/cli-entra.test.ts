@@ -1,0 +1,130 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '#cli/index.ts';
+import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
+import { type GraphServer, startGraphServer } from '#test/helpers/graph-server.ts';
+import {
+  SCANNER_CLIENT_ID,
+  SCANNER_SECRET,
+  samplesTenant,
+  TEST_TENANT_ID,
+} from '#test/helpers/graph-tenant.ts';
+
+const SAMPLE = new URL('../../examples/sample-account', import.meta.url).pathname;
+
+describe('leash scan --entra, against the loopback Graph server', () => {
+  let server: GraphServer;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = await startGraphServer(samplesTenant());
+    dir = await mkdtemp(join(tmpdir(), 'leash-entra-cli-'));
+    await writeFile(join(dir, 'secret'), `${SCANNER_SECRET}\n`);
+    await writeFile(join(dir, 'ca.pem'), server.ca);
+    // The developer's own environment must not leak into the scan.
+    vi.stubEnv('LEASH_ENTRA_CLIENT_SECRET', '');
+    vi.stubEnv('AZURE_FEDERATED_TOKEN_FILE', '');
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await server.close();
+  });
+
+  const entraArgs = () => [
+    '--entra',
+    '--tenant-id',
+    TEST_TENANT_ID,
+    '--client-id',
+    SCANNER_CLIENT_ID,
+    '--client-secret-file',
+    join(dir, 'secret'),
+    '--authority-host',
+    server.url,
+    '--graph-url',
+    server.url,
+    '--ca-file',
+    join(dir, 'ca.pem'),
+  ];
+
+  it('scans the tenant alone into a valid findings document', async () => {
+    // Arrange
+    const out = join(dir, 'entra-only');
+    // Act
+    const code = await main([
+      'node',
+      'leash',
+      'scan',
+      ...entraArgs(),
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-15',
+      '--no-progress',
+    ]);
+    // Assert
+    expect(code).toBe(0);
+    const doc = JSON.parse(await readFile(join(out, 'findings.json'), 'utf8')) as FindingsDocument;
+    expect(FindingsDocumentSchema.safeParse(doc).success).toBe(true);
+    expect(doc.identities.length).toBeGreaterThan(0);
+    expect(
+      doc.identities.every((i) => i.type === 'service-principal' || i.type === 'agent-identity'),
+    ).toBe(true);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(TEST_TENANT_ID);
+  });
+
+  it('puts an AWS scan and the tenant into one findings document', async () => {
+    // Arrange
+    const out = join(dir, 'both');
+    // Act
+    const code = await main([
+      'node',
+      'leash',
+      'scan',
+      '--from',
+      SAMPLE,
+      ...entraArgs(),
+      '--out',
+      out,
+      '--as-of',
+      '2026-11-15T00:00:00Z',
+      '--no-progress',
+    ]);
+    // Assert
+    expect(code).toBe(0);
+    const doc = JSON.parse(await readFile(join(out, 'findings.json'), 'utf8')) as FindingsDocument;
+    expect(FindingsDocumentSchema.safeParse(doc).success).toBe(true);
+    const types = new Set(doc.identities.map((i) => i.type));
+    expect(types.has('role') && types.has('service-principal')).toBe(true);
+  });
+
+  it('refuses to run without a credential, and never takes a secret on the command line', async () => {
+    expect(
+      await main([
+        'node',
+        'leash',
+        'scan',
+        '--entra',
+        '--tenant-id',
+        TEST_TENANT_ID,
+        '--client-id',
+        SCANNER_CLIENT_ID,
+        '--out',
+        join(dir, 'x'),
+      ]),
+    ).toBe(2);
+    expect(
+      await main([
+        'node',
+        'leash',
+        'scan',
+        '--entra',
+        '--client-secret',
+        'x',
+        '--out',
+        join(dir, 'x'),
+      ]),
+    ).toBe(2);
+  });
+});
