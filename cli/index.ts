@@ -94,6 +94,14 @@ export function buildProgram(run: (code: number) => void): Command {
       '--graph-permissions <file>',
       'with --entra: Graph permission map made by `leash graph-permissions import` (default .leash/graph-permissions.json when present)',
     )
+    .option(
+      '--log-analytics-workspace <id>',
+      'with --entra: Log Analytics workspace holding MicrosoftGraphActivityLogs, so unused Graph permissions can be found',
+    )
+    .option(
+      '--log-analytics-endpoint <url>',
+      'with --log-analytics-workspace: query API root (default https://api.loganalytics.io/v1; national clouds)',
+    )
     .requiredOption(
       '--out <dir>',
       'folder to write findings.json and the reports to (created if missing)',

@@ -5,11 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { loadGraphPermissionMap } from '#cli/commands/graph-permissions.ts';
 import { UsageError } from '#cli/errors.ts';
+import { LOGS_QUERY_API, readGraphActivityLogs } from '#connectors/entra/activity-logs.ts';
 import { collectTenant } from '#connectors/entra/collect-tenant.ts';
 import { createGraphClient, type GraphAuth } from '#connectors/entra/graph-client.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { analyzeTenant, type EntraAnalysis } from '#core/entra/analyze-tenant.ts';
 import { firstPartyAppIdsFrom } from '#core/entra/classify.ts';
+import type { GraphRequest } from '#core/entra/model.ts';
 import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 
@@ -25,6 +27,8 @@ export interface EntraScanOptions {
   caFile?: string;
   firstPartyApps?: string;
   graphPermissions?: string;
+  logAnalyticsWorkspace?: string;
+  logAnalyticsEndpoint?: string;
 }
 
 /** Environment the Entra scan may read (the CLI passes process.env). */
@@ -90,10 +94,40 @@ export async function scanEntra(
   const map = await loadGraphPermissionMap(
     opts.graphPermissions ? { file: opts.graphPermissions } : {},
   );
+  let requests: GraphRequest[] | undefined;
+  if (opts.logAnalyticsWorkspace) {
+    // Graph activity logs, summarized per app, method and path by the query itself, so what is
+    // held here is small whatever the log volume.
+    ctx.log(
+      `Reading Microsoft Graph activity logs from Log Analytics workspace ${opts.logAnalyticsWorkspace}`,
+    );
+    const before = gaps.gaps.length;
+    const read: GraphRequest[] = [];
+    for await (const r of readGraphActivityLogs({
+      workspaceId: opts.logAnalyticsWorkspace,
+      credential: client.credential,
+      from: ctx.from,
+      to: ctx.to,
+      gaps,
+      ...(opts.logAnalyticsEndpoint ? { endpoint: opts.logAnalyticsEndpoint } : {}),
+      ...(ca ? { ca } : {}),
+      log: ctx.log,
+    })) {
+      read.push(r);
+    }
+    // Logs that could not be read at all leave every permission unobservable, as without them.
+    const stopped = gaps.gaps
+      .slice(before)
+      .some((g) => g.api === LOGS_QUERY_API && g.reason !== 'failed');
+    if (!stopped) {
+      requests = read;
+      inventory.activityLogs = true;
+    }
+  }
   const firstPartyAppIds = opts.firstPartyApps
     ? firstPartyAppIdsFrom(await readFile(opts.firstPartyApps, 'utf8'))
     : undefined;
-  const analysis = analyzeTenant(inventory, undefined, {
+  const analysis = analyzeTenant(inventory, requests, {
     window: { from: ctx.from, to: ctx.to },
     asOf: ctx.asOf,
     map,

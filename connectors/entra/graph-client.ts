@@ -66,6 +66,8 @@ export interface GraphClient {
   readonly sdk: Client;
   readonly maxRetries: number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The signed-in credential, reused for other Azure APIs of the same app (Log Analytics). */
+  readonly credential: TokenCredential;
 }
 
 const DEFAULT_AUTHORITY = 'https://login.microsoftonline.com';
@@ -112,10 +114,11 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     // The auth handler attaches tokens only to Graph's own hosts or these custom ones.
     ...(host === 'graph.microsoft.com' ? {} : { customHosts: new Set([host]) }),
   });
-  return { sdk, maxRetries, sleep };
+  return { sdk, maxRetries, sleep, credential };
 }
 
-function createCredential(
+/** The @azure/identity credential for the chosen sign-in method. */
+export function createCredential(
   options: GraphClientOptions,
   authorityHost: string,
   ca: string[] | undefined,

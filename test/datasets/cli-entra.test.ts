@@ -6,11 +6,13 @@ import { main } from '#cli/index.ts';
 import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
 import { type GraphServer, startGraphServer } from '#test/helpers/graph-server.ts';
 import {
+  SAMPLE_IDS,
   SCANNER_CLIENT_ID,
   SCANNER_SECRET,
   samplesTenant,
   TEST_TENANT_ID,
 } from '#test/helpers/graph-tenant.ts';
+import { graphServerTokens, startLogAnalyticsServer } from '#test/helpers/log-analytics-server.ts';
 
 const SAMPLE = new URL('../../examples/sample-account', import.meta.url).pathname;
 
@@ -97,6 +99,65 @@ describe('leash scan --entra, against the loopback Graph server', () => {
     expect(FindingsDocumentSchema.safeParse(doc).success).toBe(true);
     const types = new Set(doc.identities.map((i) => i.type));
     expect(types.has('role') && types.has('service-principal')).toBe(true);
+  });
+
+  it('finds unused Graph permissions from the activity logs in a Log Analytics workspace', async () => {
+    // Arrange: the mail client read messages; nothing else called Graph.
+    const tenant = samplesTenant();
+    const mailApp = String(
+      tenant.servicePrincipals.find((sp) => sp.id === SAMPLE_IDS.mailClient)!.appId,
+    );
+    const logs = await startLogAnalyticsServer({
+      workspaceId: 'ws-1',
+      rows: [
+        {
+          TimeGenerated: '2026-11-10T10:00:00Z',
+          AppId: mailApp,
+          ServicePrincipalId: SAMPLE_IDS.mailClient,
+          RequestMethod: 'GET',
+          RequestUri:
+            'https://graph.microsoft.com/v1.0/users/5f0c1a9e-0000-4000-8000-000000000001/messages',
+          ResponseStatusCode: 200,
+          Roles: 'Mail.Read',
+        },
+      ],
+      verifyToken: graphServerTokens(server),
+    });
+    await writeFile(join(dir, 'ca-all.pem'), `${server.ca}\n${logs.ca}`);
+    const out = join(dir, 'with-logs');
+    const args = entraArgs().map((a) => (a === join(dir, 'ca.pem') ? join(dir, 'ca-all.pem') : a));
+    try {
+      // Act
+      const code = await main([
+        'node',
+        'leash',
+        'scan',
+        ...args,
+        '--log-analytics-workspace',
+        'ws-1',
+        '--log-analytics-endpoint',
+        logs.endpoint,
+        '--out',
+        out,
+        '--as-of',
+        '2026-11-15',
+        '--no-progress',
+      ]);
+      // Assert
+      expect(code).toBe(0);
+      const doc = JSON.parse(
+        await readFile(join(out, 'findings.json'), 'utf8'),
+      ) as FindingsDocument;
+      const mail = doc.identities.find((i) => i.id === SAMPLE_IDS.mailClient)!;
+      expect(mail.usedActions.map((u) => u.action).join(' ')).toMatch(/Mail\.Read/);
+      // With logs read, nothing is unobservable for want of them, and the broader grant is reducible.
+      const reasons = doc.identities.flatMap((i) => i.unobservableActions.map((u) => u.reason));
+      expect(reasons).not.toContain('no-graph-activity-logs');
+      expect(mail.findings.map((f) => f.ruleId)).toContain('LP-ENTRA-009');
+      expect(logs.queries.length).toBeGreaterThan(0);
+    } finally {
+      await logs.close();
+    }
   });
 
   it('refuses to run without a credential, and never takes a secret on the command line', async () => {

@@ -38,6 +38,7 @@ function fakeClient(
   };
   return {
     sdk: { api } as unknown as Client,
+    credential: { getToken: async () => null },
     maxRetries,
     sleep: async (ms) => void sleeps.push(ms),
   };
