@@ -29,6 +29,7 @@ export interface EntraScanOptions {
   graphPermissions?: string;
   logAnalyticsWorkspace?: string;
   logAnalyticsEndpoint?: string;
+  signInLogs?: boolean;
 }
 
 /** Environment the Entra scan may read (the CLI passes process.env). */
@@ -90,6 +91,7 @@ export async function scanEntra(
     gaps,
     issues,
     log: ctx.log,
+    ...(opts.signInLogs ? { signInLogs: true } : {}),
   });
   const map = await loadGraphPermissionMap(
     opts.graphPermissions ? { file: opts.graphPermissions } : {},

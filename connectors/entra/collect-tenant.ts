@@ -50,6 +50,7 @@ import {
   toServicePrincipal,
   toSignIn,
 } from '#connectors/entra/shape.ts';
+import { readServicePrincipalSignIns } from '#connectors/entra/sign-in-logs.ts';
 import type { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
 import type { EntraInventory, EntraPersonRef, EntraServicePrincipal } from '#core/entra/model.ts';
@@ -65,7 +66,17 @@ export interface CollectTenantOptions {
   concurrency?: number;
   /** One line per step, for a person watching. Counts only; never tokens or secrets. */
   log?: (line: string) => void;
+  /**
+   * Also read the last 30 days of service principal sign-in logs (beta auditLogs/signIns,
+   * AuditLog.Read.All), a fallback to the sign-in activity report: the latest successful sign-in
+   * per appId raises `signIn.lastSignIn`. Slow on busy tenants (reports allow 5 requests per
+   * 10 s). Default off.
+   */
+  signInLogs?: boolean;
 }
+
+/** The sign-in log window: the longest retention (P1/P2, 30 days). */
+const SIGN_IN_LOG_DAYS = 30;
 
 // $select keeps pages small; `keyCredentials.key` and `passwordCredentials.secretText` are never
 // returned by list calls anyway.
@@ -215,6 +226,21 @@ export async function collectTenant(
   }
   applyCredentialSignIns(sps, credSignIns ?? []);
 
+  // Optional, last: the sign-in logs, a fallback and complement to the sign-in report. A log
+  // entry never replaces a later sign-in already known.
+  let signInLogsComplete = false;
+  if (options.signInLogs) {
+    const to = new Date();
+    const from = new Date(to.getTime() - SIGN_IN_LOG_DAYS * 86_400_000);
+    const logs = await readServicePrincipalSignIns(client, { from, to, gaps, log });
+    for (const [appId, s] of logs) {
+      const sp = byAppId.get(appId);
+      if (!sp || !s.lastSignIn) continue;
+      sp.signIn = { ...sp.signIn, lastSignIn: later(sp.signIn?.lastSignIn, s.lastSignIn)! };
+    }
+    signInLogsComplete = logs.complete;
+  }
+
   log(
     `Entra ${options.tenantId}: relationships read (${gaps.gaps.filter((g) => g.provider === 'entra').length} coverage gaps)`,
   );
@@ -225,8 +251,9 @@ export async function collectTenant(
     activityLogs: false,
     // Without the credential report, a credential with no lastSignIn is unknown, not unused.
     credentialActivity: credSignIns !== undefined,
-    // Without the sign-in report, a principal with no sign-in row is unknown, not unused.
-    signInActivity: spSignIns !== undefined,
+    // Without the sign-in report (or complete sign-in logs), a principal with no sign-in is
+    // unknown, not unused.
+    signInActivity: spSignIns !== undefined || signInLogsComplete,
   };
 }
 

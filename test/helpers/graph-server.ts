@@ -65,6 +65,11 @@ export interface GraphTenantData {
   roleAssignments: GraphObject[];
   servicePrincipalSignInActivities: GraphObject[];
   appCredentialSignInActivities: GraphObject[];
+  /**
+   * Sign-in log entries (`GET /auditLogs/signIns`): `id, createdDateTime, appId,
+   * servicePrincipalId, status: { errorCode }, signInEventTypes` at least. Served newest first.
+   */
+  signIns?: GraphObject[];
 }
 
 /** One request the server answered. */
@@ -343,6 +348,57 @@ function compileFilter(filter: string): ((o: Record<string, unknown>) => boolean
   return (o) => tests.every((t) => t(o));
 }
 
+/**
+ * The sign-in log's $filter: `createdDateTime ge|le|gt|lt <date-time>` (unquoted), beta's
+ * `signInEventTypes/any(t: t eq '…')`, and `prop eq '…'` clauses, joined by `and`. Without an
+ * event-type clause Graph returns interactive user sign-ins only; v1.0 has no signInEventTypes.
+ * @see ../../../shared/reference/entra-graph.md (A.3 "Sign-in logs")
+ */
+function compileSignInFilter(
+  filter: string,
+  version: string,
+): ((o: Record<string, unknown>) => boolean) | undefined | Reply {
+  const tests: ((o: Record<string, unknown>) => boolean)[] = [];
+  let eventTypes = false;
+  for (const c of filter.split(/\s+and\s+/i)) {
+    const range = /^\s*createdDateTime\s+(ge|le|gt|lt)\s+(\S+)\s*$/i.exec(c);
+    if (range) {
+      const bound = Date.parse(range[2]!);
+      if (Number.isNaN(bound)) return undefined;
+      const op = range[1]!.toLowerCase();
+      tests.push((o) => {
+        const t = Date.parse(String(o.createdDateTime));
+        if (op === 'ge') return t >= bound;
+        if (op === 'le') return t <= bound;
+        if (op === 'gt') return t > bound;
+        return t < bound;
+      });
+      continue;
+    }
+    const any = /^\s*signInEventTypes\/any\((\w+):\s*\1\s+eq\s+'([^']*)'\)\s*$/i.exec(c);
+    if (any) {
+      if (version !== 'beta')
+        return badRequest(
+          "Could not find a property named 'signInEventTypes' on type 'microsoft.graph.signIn'.",
+          'BadRequest',
+        );
+      const want = any[2]!;
+      eventTypes = true;
+      tests.push((o) => ((o.signInEventTypes as string[] | undefined) ?? []).includes(want));
+      continue;
+    }
+    const eq = compileFilter(c);
+    if (!eq) return undefined;
+    tests.push(eq);
+  }
+  if (!eventTypes)
+    tests.push((o) => {
+      const types = o.signInEventTypes as string[] | undefined;
+      return !types || types.includes('interactiveUser');
+    });
+  return (o) => tests.every((t) => t(o));
+}
+
 function project(
   o: Record<string, unknown>,
   select: string[] | undefined,
@@ -449,6 +505,9 @@ export async function startGraphServer(
     shape: (o: Record<string, unknown>, q: Query) => Record<string, unknown> = (o, q) =>
       project(o, q.select),
     maxPage = pageSize,
+    compile: (
+      filter: string,
+    ) => ((o: Record<string, unknown>) => boolean) | undefined | Reply = compileFilter,
   ): Reply {
     let q = parseQuery(search);
     let offset = 0;
@@ -467,8 +526,9 @@ export async function startGraphServer(
     }
     let list = items;
     if (q.filter) {
-      const test = compileFilter(q.filter);
+      const test = compile(q.filter);
       if (!test) return badRequest(`Invalid filter clause: ${q.filter}`, 'BadRequest');
+      if (typeof test !== 'function') return test;
       list = list.filter(test);
     }
     const size = Math.max(1, Math.min(q.top ?? maxPage, maxPage, pageSize));
@@ -504,6 +564,15 @@ export async function startGraphServer(
     ) => (o ? { status: 200, body: project(shape(o), q.select) } : notFound(what));
 
     if (method === 'GET') {
+      if (root === 'auditLogs' && id === 'signIns' && !rel) {
+        // Newest first, as Graph lists sign-ins; beta pages hold up to 1,000.
+        const signIns = [...(data.signIns ?? [])].sort((a, b) =>
+          String(b.createdDateTime).localeCompare(String(a.createdDateTime)),
+        );
+        return collection(version, path, search, signIns, undefined, 1000, (f) =>
+          compileSignInFilter(f, version),
+        );
+      }
       if (root === 'reports') {
         if (version !== 'beta')
           return badRequest(`Resource not found for the segment '${id}'.`, 'BadRequest');
