@@ -102,10 +102,30 @@ export function buildTools(
   }
   const invoke = catalog.idOf('lambda:InvokeFunction');
   const assume = catalog.idOf('sts:AssumeRole');
+  // Roles by the AWS principals their trust policies name (ARNs, account ids, '*').
+  const byTrusted = new Map<string, IamRole[]>();
+  for (const role of inventory.roles) {
+    for (const st of role.trustPolicy?.statements ?? []) {
+      if (st.effect !== 'Allow') continue;
+      const p = st.principal;
+      const aws =
+        p === '*'
+          ? ['*']
+          : typeof p === 'object' && p !== null
+            ? (p as { AWS?: unknown }).AWS
+            : undefined;
+      for (const x of Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]) {
+        if (typeof x !== 'string') continue;
+        const list = byTrusted.get(x) ?? [];
+        if (!list.includes(role)) list.push(role);
+        byTrusted.set(x, list);
+      }
+    }
+  }
   for (const a of analyses) {
     if (a.classification.class !== 'ai-agent') continue;
     const arn = a.identity.arn;
-    if (invoke !== undefined) {
+    if (invoke !== undefined && a.grant.allowed.has(invoke)) {
       for (const fn of inventory.functions) {
         const how = allowsOn(a.grant, invoke, fn.arn);
         if (how !== 'no')
@@ -118,8 +138,18 @@ export function buildTools(
           });
       }
     }
-    if (assume !== undefined) {
-      for (const role of inventory.roles) {
+    if (assume !== undefined && a.grant.allowed.has(assume)) {
+      // Only roles whose trust policy names this identity, its account or anyone can be reached:
+      // look those up instead of testing every role of the inventory.
+      const account = arn.split(':')[4] ?? '';
+      const partition = arn.split(':')[1] ?? 'aws';
+      const candidates = new Set([
+        ...(byTrusted.get(arn) ?? []),
+        ...(byTrusted.get(account) ?? []),
+        ...(byTrusted.get(`arn:${partition}:iam::${account}:root`) ?? []),
+        ...(byTrusted.get('*') ?? []),
+      ]);
+      for (const role of candidates) {
         if (role.arn === arn || role.serviceLinked) continue;
         const how = allowsOn(a.grant, assume, role.arn);
         if (how === 'no') continue;
