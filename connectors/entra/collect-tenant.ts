@@ -13,9 +13,9 @@
  * @see ../shared/reference/entra-graph.md (A.1 to A.5)
  *
  * Application permissions needed (all read-only, admin consent): Application.Read.All,
- * Directory.Read.All (oauth2PermissionGrants; also covers users' accountEnabled),
- * RoleManagement.Read.Directory, AuditLog.Read.All (the sign-in activity reports, which also need
- * Entra ID P1/P2). Without any of them the scan goes on and records a coverage gap.
+ * Directory.Read.All (oauth2PermissionGrants; also covers users' accountEnabled and agent users),
+ * RoleManagement.Read.Directory, AuditLog.Read.All (the sign-in activity reports and agent users'
+ * signInActivity, which also need Entra ID P1/P2). Without any of them the scan goes on and records a coverage gap.
  */
 import type { AppRoleAssignment, OAuth2PermissionGrant } from '@microsoft/microsoft-graph-types';
 import type { GraphClient } from '#connectors/entra/graph-client.ts';
@@ -27,6 +27,8 @@ import {
   classifyGraph,
   describeGraph,
   type GraphPage,
+  graphErrorCode,
+  graphStatus,
   guardGraph,
   listAll,
 } from '#connectors/entra/graph-fetch.ts';
@@ -34,6 +36,7 @@ import {
   isAgentIdentity,
   later,
   normalizeGraphDate,
+  type RawAgentUser,
   type RawApplication,
   type RawCredentialSignIn,
   type RawDirectoryObject,
@@ -41,6 +44,7 @@ import {
   type RawServicePrincipal,
   type RawServicePrincipalSignIn,
   type ResourceApi,
+  toAgentUser,
   toAppPermission,
   toCredentials,
   toDelegatedGrant,
@@ -53,7 +57,12 @@ import {
 import { readServicePrincipalSignIns } from '#connectors/entra/sign-in-logs.ts';
 import type { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError } from '#connectors/shared/errors.ts';
-import type { EntraInventory, EntraPersonRef, EntraServicePrincipal } from '#core/entra/model.ts';
+import type {
+  EntraAgentUser,
+  EntraInventory,
+  EntraPersonRef,
+  EntraServicePrincipal,
+} from '#core/entra/model.ts';
 import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 
@@ -93,6 +102,8 @@ const SP_SELECT = [
 ].join(',');
 const APP_SELECT = 'id,appId,displayName,passwordCredentials,keyCredentials';
 const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled';
+const AGENT_USER_SELECT =
+  'id,userPrincipalName,displayName,accountEnabled,identityParentId,createdDateTime';
 
 /**
  * Reads the tenant's non-human identities. Denied or unavailable calls become coverage gaps in
@@ -112,8 +123,8 @@ export async function collectTenant(
 
   // Tenant-wide listings, independent of each other, so they run side by side. One listing of
   // grants and of role assignments is far cheaper than one request per principal.
-  const [rawSps, agents, apps, grants, roleAssignments, spSignIns, credSignIns] = await Promise.all(
-    [
+  const [rawSps, agents, apps, grants, roleAssignments, spSignIns, credSignIns, agentUserList] =
+    await Promise.all([
       list<RawServicePrincipal>(
         'GET /servicePrincipals',
         `/servicePrincipals?$select=${SP_SELECT}&$top=999`,
@@ -142,8 +153,8 @@ export async function collectTenant(
         'GET /beta/reports/appCredentialSignInActivities',
         '/beta/reports/appCredentialSignInActivities',
       ),
-    ],
-  );
+      listAgentUsers(client, gaps),
+    ]);
 
   const sps: EntraServicePrincipal[] = [];
   const byId = new Map<string, EntraServicePrincipal>();
@@ -164,8 +175,9 @@ export async function collectTenant(
     const created = normalizeGraphDate(a.createdDateTime);
     if (created) sp.createdDateTime = created;
   }
+  const agentUsers = agentUserList.users && shapeAgentUsers(agentUserList.users, issues);
   log(
-    `Entra ${options.tenantId}: ${sps.length} service principals, ${agents?.length ?? 0} agent identities, ${apps?.length ?? 0} applications`,
+    `Entra ${options.tenantId}: ${sps.length} service principals, ${agents?.length ?? 0} agent identities, ${agentUsers?.length ?? 0} agent users, ${apps?.length ?? 0} applications`,
   );
 
   // An appId has one service principal per tenant; the registration's credentials and
@@ -254,7 +266,77 @@ export async function collectTenant(
     // Without the sign-in report (or complete sign-in logs), a principal with no sign-in is
     // unknown, not unused.
     signInActivity: spSignIns !== undefined || signInLogsComplete,
+    ...(agentUsers ? { agentUsers, agentUserSignInActivity: agentUserList.signInActivity } : {}),
   };
+}
+
+function shapeAgentUsers(raw: RawAgentUser[], issues: InputIssue[]): EntraAgentUser[] {
+  const out = new Map<string, EntraAgentUser>();
+  for (const r of raw) {
+    const u = toAgentUser(r, issues);
+    if (u && !out.has(u.id)) out.set(u.id, u);
+  }
+  return [...out.values()];
+}
+
+/**
+ * Lists agent users (`agentUser`, a user type of Entra Agent ID). `signInActivity` needs
+ * AuditLog.Read.All (and Entra ID P1/P2): when the `$select` naming it is refused, the listing
+ * is read again without it and a gap says so. A 400, 401, 403 or 404 of the listing itself (no
+ * permission, or a cloud without Agent ID) is a gap; throttling and outages go as in `list()`.
+ * Sponsors of agent users are not read.
+ */
+async function listAgentUsers(
+  client: GraphClient,
+  gaps: GapRecorder,
+): Promise<{ users: RawAgentUser[] | undefined; signInActivity: boolean }> {
+  const api = 'GET /users/microsoft.graph.agentUser';
+  const path = (select: string) => `/users/microsoft.graph.agentUser?$select=${select}&$top=100`;
+  const refusal = (err: unknown) => {
+    const status = graphStatus(err);
+    if (status === undefined || ![400, 401, 403, 404].includes(status)) return undefined;
+    return {
+      reason:
+        status === 401 || status === 403 ? ('access-denied' as const) : ('unsupported' as const),
+      detail: describeGraph(
+        status,
+        graphErrorCode(err),
+        err instanceof Error ? err.message : String(err),
+      ),
+    };
+  };
+  let refused: ReturnType<typeof refusal>;
+  const full = await guardGraph(gaps, api, async () => {
+    try {
+      return await listAll<RawAgentUser>(client, path(`${AGENT_USER_SELECT},signInActivity`));
+    } catch (err) {
+      refused = refusal(err);
+      if (refused) return undefined;
+      throw err;
+    }
+  });
+  if (full) return { users: full, signInActivity: true };
+  // Not refused: guardGraph recorded the gap (throttled or unavailable after retries).
+  if (!refused) return { users: undefined, signInActivity: false };
+  const first = refused;
+  const users = await guardGraph(gaps, api, async () => {
+    try {
+      return await listAll<RawAgentUser>(client, path(AGENT_USER_SELECT));
+    } catch (err) {
+      const again = refusal(err);
+      if (!again) throw err;
+      gaps.add({ provider: 'entra', api, ...again });
+      return undefined;
+    }
+  });
+  if (users)
+    gaps.add({
+      provider: 'entra',
+      api: `${api} (signInActivity)`,
+      reason: first.reason,
+      detail: `agent users listed without signInActivity (needs AuditLog.Read.All and Entra ID P1/P2): ${first.detail}`,
+    });
+  return { users, signInActivity: false };
 }
 
 /**

@@ -17,6 +17,7 @@ import type {
 } from '@microsoft/microsoft-graph-types';
 import { isPrivilegedRole } from '#connectors/entra/privileged-roles.ts';
 import type {
+  EntraAgentUser,
   EntraAppPermission,
   EntraCredential,
   EntraDelegatedGrant,
@@ -346,4 +347,52 @@ export function later(a: string | undefined, b: string | undefined): string | un
   if (!a) return b;
   if (!b) return a;
   return a >= b ? a : b;
+}
+
+/** An agent user as listed from `/users/microsoft.graph.agentUser`. */
+export interface RawAgentUser {
+  id?: string;
+  userPrincipalName?: string | null;
+  displayName?: string | null;
+  accountEnabled?: boolean | null;
+  identityParentId?: string | null;
+  createdDateTime?: string | null;
+  signInActivity?: {
+    lastSignInDateTime?: string | null;
+    lastNonInteractiveSignInDateTime?: string | null;
+    lastSuccessfulSignInDateTime?: string | null;
+  } | null;
+}
+
+/**
+ * Shapes a listed agent user; one without an id becomes an input issue. A missing
+ * `accountEnabled` counts as enabled (Graph's default for new users).
+ */
+export function toAgentUser(raw: RawAgentUser, issues: InputIssue[]): EntraAgentUser | undefined {
+  if (!raw.id) {
+    issues.push({
+      file: 'GET /users/microsoft.graph.agentUser',
+      location: raw.userPrincipalName ?? '(no id)',
+      reason: 'missing-field',
+      detail: 'agent user without id; skipped',
+    });
+    return undefined;
+  }
+  const out: EntraAgentUser = {
+    id: raw.id,
+    accountEnabled: raw.accountEnabled !== false,
+    sponsors: [],
+  };
+  if (raw.userPrincipalName) out.userPrincipalName = raw.userPrincipalName;
+  if (raw.displayName) out.displayName = raw.displayName;
+  if (raw.identityParentId) out.identityParentId = raw.identityParentId;
+  const created = normalizeGraphDate(raw.createdDateTime);
+  if (created) out.createdDateTime = created;
+  const a = raw.signInActivity;
+  const last = later(
+    normalizeGraphDate(a?.lastSignInDateTime),
+    normalizeGraphDate(a?.lastNonInteractiveSignInDateTime),
+  );
+  if (last) out.lastSignIn = last;
+  return out;
 }

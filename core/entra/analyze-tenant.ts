@@ -17,7 +17,12 @@ import type { TimeWindow } from '#core/engine/usage.ts';
 import { classifyServicePrincipal } from '#core/entra/classify.ts';
 import { BUILTIN_GRAPH_PERMISSIONS } from '#core/entra/graph-permissions.ts';
 import { highRiskOf } from '#core/entra/high-risk.ts';
-import type { EntraInventory, EntraServicePrincipal, GraphRequest } from '#core/entra/model.ts';
+import type {
+  EntraAgentUser,
+  EntraInventory,
+  EntraServicePrincipal,
+  GraphRequest,
+} from '#core/entra/model.ts';
 import { authorizingHeld, isBroader } from '#core/entra/permission-hierarchy.ts';
 import {
   familiesOf,
@@ -79,7 +84,7 @@ export interface AnalyzeTenantOptions {
 /** The result of analysing one tenant. */
 export interface EntraAnalysis {
   tenantId: string;
-  /** One result per service principal, sorted by id. */
+  /** One result per service principal and agent user, sorted by id. */
   identities: IdentityResult[];
   coverage: EntraCoverage;
   /** What this analysis could not see, for the document's coverage.gaps. */
@@ -110,9 +115,12 @@ export function analyzeTenant(
     families: familiesOf(map),
     options,
   };
-  const identities = inventory.servicePrincipals
-    .map((sp) => analyzeServicePrincipal(sp, agg.byServicePrincipal.get(sp.id), shared))
-    .sort((a, b) => a.id.localeCompare(b.id));
+  const identities = [
+    ...inventory.servicePrincipals.map((sp) =>
+      analyzeServicePrincipal(sp, agg.byServicePrincipal.get(sp.id), shared),
+    ),
+    ...(inventory.agentUsers ?? []).map((u) => analyzeAgentUser(u, shared)),
+  ].sort((a, b) => a.id.localeCompare(b.id));
   const coverage = coverageOf(inventory, agg, map);
   return {
     tenantId: inventory.tenantId,
@@ -349,9 +357,135 @@ function unobservableReason(
   return undefined;
 }
 
-function evaluateRules(ctx: EntraRuleContext): Finding[] {
+/** The rules that judge agent users: they hold no permissions, roles or credentials of their own. */
+const AGENT_USER_RULES = new Set(['LP-ENTRA-001', 'LP-ENTRA-010']);
+
+/**
+ * An agent user as an identity: class ai-agent, role agent, linked to its parent agent identity
+ * through `entra.identityParentId`. It stands in the rule context as a service principal with
+ * nothing granted, so LP-ENTRA-001 (unused) judges its sign-ins; LP-ENTRA-010 judges its parent.
+ * Recommendation: decommission when either fires, none-needed otherwise.
+ */
+function analyzeAgentUser(user: EntraAgentUser, s: Shared): IdentityResult {
+  const parent = user.identityParentId
+    ? s.inventory.servicePrincipals.find((sp) => sp.id === user.identityParentId)
+    : undefined;
+  const sp: EntraServicePrincipal = {
+    id: user.id,
+    appId: '',
+    displayName: user.displayName ?? user.userPrincipalName ?? user.id,
+    servicePrincipalType: 'AgentUser',
+    odataType: '#microsoft.graph.agentUser',
+    accountEnabled: user.accountEnabled,
+    tags: [],
+    credentials: [],
+    federatedCredentials: [],
+    owners: [],
+    sponsors: user.sponsors,
+    appPermissions: [],
+    delegatedGrants: [],
+    directoryRoles: [],
+  };
+  if (user.createdDateTime) sp.createdDateTime = user.createdDateTime;
+  if (user.lastSignIn) sp.signIn = { lastSignIn: user.lastSignIn };
+  const known = user.lastSignIn !== undefined || s.inventory.agentUserSignInActivity === true;
+  const lastActive = latest(user.lastSignIn);
+  const ctx: EntraRuleContext = {
+    sp,
+    tenantId: s.inventory.tenantId,
+    classification: {
+      class: 'ai-agent',
+      aiRole: 'agent',
+      type: 'agent-user',
+      firstParty: false,
+      rule: 'entra-agent-user',
+      reason: 'an Entra Agent ID agent user (@odata.type agentUser)',
+    },
+    window: s.window,
+    asOf: s.asOf,
+    observable: false,
+    credentialActivity: false,
+    activity: { known, lastActive, requestsInWindow: 0 },
+    permissions: [],
+    agentUser: {
+      user,
+      parent,
+      // Service principals not read (a gap): the parent's absence proves nothing.
+      parentKnown: s.inventory.servicePrincipals.length > 0,
+    },
+  };
+  const findings = evaluateRules(ctx, AGENT_USER_RULES);
+  const decommission = findings.some(
+    (f) => f.ruleId === 'LP-ENTRA-001' || f.ruleId === 'LP-ENTRA-010',
+  );
+  const c = ctx.classification;
+  const gaps: string[] = [];
+  if (!known)
+    gaps.push('No sign-in activity was read: whether the agent user is used at all is unknown.');
+  if (!ctx.agentUser!.parentKnown)
+    gaps.push('Service principals were not read: whether its agent identity exists is unknown.');
+  gaps.push('Sponsors of agent users are not read.');
+  return {
+    id: user.id,
+    name: sp.displayName,
+    type: 'agent-user',
+    accountId: s.inventory.tenantId,
+    path: null,
+    createDate: user.createdDateTime ?? null,
+    tags: {},
+    class: c.class,
+    aiRole: c.aiRole,
+    classifiedBy: { rule: c.rule, reason: c.reason },
+    serviceLinked: false,
+    confidence: known && ctx.agentUser!.parentKnown ? 'high' : 'low',
+    links: {
+      owners: [...new Set(user.sponsors.map((p) => p.userPrincipalName ?? p.displayName ?? p.id))],
+      createdBy: [],
+      deployedBy: [],
+      assumedBy: [],
+      tools: [],
+      sourceIdentities: [],
+      identityCenterUsers: [],
+    },
+    activity: {
+      events: 0,
+      firstSeen: null,
+      lastSeen: null,
+      consoleSignIns: 0,
+      lastActivityReportedByIam: isoOrNull(lastActive),
+      crossAccountEvents: 0,
+    },
+    grant: {
+      policies: [],
+      allowedActions: 0,
+      permissionsBoundary: null,
+      conditionallyDeniedActions: [],
+      unknownActions: [],
+      missingPolicies: [],
+    },
+    usedActions: [],
+    unusedActions: [],
+    unobservableActions: [],
+    deniedActions: [],
+    usedNotGranted: [],
+    usedServices: [],
+    unusedServices: [],
+    recommendation: decommission ? 'decommission' : 'none-needed',
+    recommendedPolicy: null,
+    findings,
+    permissionsToRemove: [],
+    entra: {
+      ...details(ctx, user.sponsors.length > 0 && user.sponsors.every(isGone), gaps),
+      identityParentId: user.identityParentId ?? null,
+      userPrincipalName: user.userPrincipalName ?? null,
+    },
+  };
+}
+
+function evaluateRules(ctx: EntraRuleContext, only?: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   for (const rule of ENTRA_RULES) {
+    if (only && !only.has(rule.id)) continue;
     const result = rule.evaluate(ctx);
     if (result === 'Compliant' || result === 'NotApplicable') continue;
     for (const hit of result)
@@ -650,6 +784,10 @@ function tenantGaps(inventory: EntraInventory, requestsRead: boolean, c: EntraCo
     gaps.push(
       `${c.requests.unmapped} Graph requests matched no template of the permission map (${c.permissionMap.source}); the permissions they could use are kept. \`leash graph-permissions import\` extends the map with Microsoft's catalog.`,
     );
+  if (inventory.agentUsers && inventory.agentUsers.length > 0 && !inventory.agentUserSignInActivity)
+    gaps.push(
+      'Agent users were read without sign-in activity: unused agent users cannot be found.',
+    );
   if (c.requests.unattributed > 0)
     gaps.push(
       `${c.requests.unattributed} Graph requests came from apps not in the inventory (multi-tenant apps, or objects deleted since).`,
@@ -676,7 +814,7 @@ export function mergeEntraIntoDocument(
   const analysis = Array.isArray(results) ? undefined : results;
   const incoming = Array.isArray(results) ? results : results.identities;
   const isEntra = (r: IdentityResult) =>
-    r.type === 'service-principal' || r.type === 'agent-identity';
+    r.type === 'service-principal' || r.type === 'agent-identity' || r.type === 'agent-user';
   const replaced = doc.identities.filter((r) => isEntra(r) && r.accountId === options.tenantId);
   const kept = doc.identities.filter((r) => !(isEntra(r) && r.accountId === options.tenantId));
   const summary = subtract(add(doc.summary, summarize(incoming)), summarize(replaced));

@@ -48,7 +48,7 @@ const AI_RESOURCE_NAME =
   /cognitive services|openai|azure machine learning|azure ai\b|ai foundry|power virtual agents|copilot studio|microsoft copilot/i;
 
 /** How an identity is typed in findings.json. */
-export type EntraIdentityType = 'service-principal' | 'agent-identity';
+export type EntraIdentityType = 'service-principal' | 'agent-identity' | 'agent-user';
 
 /** The decision and the rule that made it. */
 export interface EntraClassification {

@@ -111,6 +111,26 @@ export interface EntraServicePrincipal {
   };
 }
 
+/**
+ * An Entra Agent ID agent user: a `user` (`#microsoft.graph.agentUser`) that an agent identity
+ * acts as where a user account is needed (mailbox, Teams). `identityParentId` names its agent
+ * identity (1:1); agent users are not deleted with their agent identity or blueprint, so they can
+ * be left orphaned. Listed by `GET /users/microsoft.graph.agentUser`.
+ */
+export interface EntraAgentUser {
+  id: string;
+  userPrincipalName?: string;
+  displayName?: string;
+  accountEnabled: boolean;
+  /** Object id of the parent agent identity (a service principal). */
+  identityParentId?: string;
+  createdDateTime?: string;
+  /** Latest interactive or non-interactive sign-in (user `signInActivity`), if known. */
+  lastSignIn?: string;
+  /** Not read yet by the collector: empty. */
+  sponsors: EntraPersonRef[];
+}
+
 /** One Microsoft Graph request seen in Graph activity logs, or with `count` a group of identical ones. */
 export interface GraphRequest {
   servicePrincipalId?: string;
@@ -150,4 +170,11 @@ export interface EntraInventory {
    * missing `signIn` means unknown.
    */
   signInActivity?: boolean;
+  /** Agent users; undefined when they were not read (denied, or Agent ID unsupported). */
+  agentUsers?: EntraAgentUser[];
+  /**
+   * True when the agent users' `signInActivity` was read (AuditLog.Read.All): only then does an
+   * agent user without `lastSignIn` count as never signed in.
+   */
+  agentUserSignInActivity?: boolean;
 }

@@ -111,7 +111,7 @@ export const EntraPermissionSchema = z.object({
 });
 
 /**
- * Entra-only details of an identity (`type` service-principal or agent-identity). Additive:
+ * Entra-only details of an identity (`type` service-principal, agent-identity or agent-user). Additive:
  * AWS identities do not carry it.
  */
 export const EntraIdentitySchema = z.object({
@@ -166,6 +166,14 @@ export const EntraIdentitySchema = z.object({
   ),
   /** What could not be judged for this identity, and why. */
   gaps: z.array(z.string()),
+  /**
+   * Agent users only: the parent agent identity's object id (`user.identityParentId`). For an
+   * agent user, `appId` is empty, `servicePrincipalType` is `AgentUser`, and `sponsors` are
+   * the agent user's (not read yet: empty).
+   */
+  identityParentId: z.string().nullable().optional(),
+  /** Agent users only: the user principal name. */
+  userPrincipalName: z.string().nullable().optional(),
 });
 
 /** A permission an Entra identity should lose, with the evidence. */
@@ -182,8 +190,11 @@ export const PermissionToRemoveSchema = z.object({
 export const IdentityResultSchema = z.object({
   id: z.string(),
   name: z.string(),
-  /** AWS: user, role, root. Entra: service-principal, agent-identity (accountId is the tenant id). */
-  type: z.enum(['user', 'role', 'root', 'service-principal', 'agent-identity']),
+  /**
+   * AWS: user, role, root. Entra: service-principal, agent-identity, agent-user (an Agent ID
+   * agent user; accountId is the tenant id).
+   */
+  type: z.enum(['user', 'role', 'root', 'service-principal', 'agent-identity', 'agent-user']),
   accountId: z.string(),
   path: z.string().nullable(),
   createDate: z.string().nullable(),

@@ -71,8 +71,12 @@ describe('leash scan --entra, against the loopback Graph server', () => {
     expect(FindingsDocumentSchema.safeParse(doc).success).toBe(true);
     expect(doc.identities.length).toBeGreaterThan(0);
     expect(
-      doc.identities.every((i) => i.type === 'service-principal' || i.type === 'agent-identity'),
+      doc.identities.every(
+        (i) =>
+          i.type === 'service-principal' || i.type === 'agent-identity' || i.type === 'agent-user',
+      ),
     ).toBe(true);
+    expect(doc.identities.filter((i) => i.type === 'agent-user')).toHaveLength(2);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toContain(TEST_TENANT_ID);
   });
 

@@ -70,6 +70,13 @@ export interface GraphTenantData {
    * servicePrincipalId, status: { errorCode }, signInEventTypes` at least. Served newest first.
    */
   signIns?: GraphObject[];
+  /**
+   * Agent users (`GET /users/microsoft.graph.agentUser`): `id, userPrincipalName, displayName,
+   * accountEnabled, identityParentId, createdDateTime, signInActivity`. None when absent.
+   */
+  agentUsers?: GraphObject[];
+  /** When true, a `$select` naming `signInActivity` on agent users is denied (no AuditLog.Read.All). */
+  denyAgentUserSignInActivity?: boolean;
 }
 
 /** One request the server answered. */
@@ -686,6 +693,15 @@ export async function startGraphServer(
       if (root === 'oauth2PermissionGrants') {
         if (!id) return collection(version, path, search, data.oauth2PermissionGrants);
         return one(store.grantById.get(id), id);
+      }
+      if (root === 'users' && id === 'microsoft.graph.agentUser' && !rel) {
+        if (data.denyAgentUserSignInActivity && q.select?.includes('signInActivity'))
+          return graphError(
+            403,
+            'Authentication_RequestFromUnsupportedUserRole',
+            'Calling principal does not have required MSGraph permissions AuditLog.Read.All',
+          );
+        return collection(version, path, search, data.agentUsers ?? [], undefined, 100);
       }
       if (root === 'users') {
         if (!id)

@@ -211,6 +211,10 @@ export const SAMPLE_IDS = {
   alex: 'd0d0d0d0-0000-4000-8000-000000000001',
   disabledSponsor: 'd0d0d0d0-0000-4000-8000-000000000002',
   deletedOwner: 'd0d0d0d0-0000-4000-8000-0000000000de',
+  /** Added by hand: the agent identity's agent user, and one whose agent identity is gone. */
+  agentUser: 'c0c0c0c0-0000-4000-8000-0000000000a1',
+  orphanedAgentUser: 'c0c0c0c0-0000-4000-8000-0000000000a2',
+  deletedAgent: 'c0c0c0c0-0000-4000-8000-0000000000d1',
 } as const;
 
 /** The scanner client, able to sign in with the test secret (and a certificate when given). */
@@ -407,6 +411,32 @@ export function samplesTenant(clients: TenantClient[] = [scannerClient()]): Grap
     appCredentialSignInActivities: sampleValues(
       'beta__reportroot-list-appcredentialsigninactivities__ex1',
     ) as GraphObject[],
+    // By hand (no sample exists): agent users, one per case.
+    agentUsers: [
+      {
+        '@odata.type': '#microsoft.graph.agentUser',
+        id: id.agentUser,
+        userPrincipalName: 'expense-triage-agent@contoso.com',
+        displayName: 'Expense triage agent (user)',
+        accountEnabled: true,
+        identityParentId: id.agent,
+        createdDateTime: '2026-05-02T09:05:00Z',
+        signInActivity: {
+          lastSignInDateTime: '2026-05-20T08:00:00Z',
+          lastNonInteractiveSignInDateTime: '2026-06-01T10:00:00Z',
+        },
+      },
+      {
+        '@odata.type': '#microsoft.graph.agentUser',
+        id: id.orphanedAgentUser,
+        userPrincipalName: 'retired-agent@contoso.com',
+        displayName: 'Retired agent (user)',
+        accountEnabled: true,
+        identityParentId: id.deletedAgent,
+        createdDateTime: '2026-01-10T09:00:00Z',
+        signInActivity: { lastSignInDateTime: null, lastNonInteractiveSignInDateTime: null },
+      },
+    ],
   };
 }
 

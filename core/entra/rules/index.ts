@@ -5,6 +5,7 @@
 import { evaluateExpiredCredential } from '#core/entra/rules/expired-credential.ts';
 import { evaluateHighRiskPermission } from '#core/entra/rules/high-risk-permission.ts';
 import { evaluateLongLivedCredential } from '#core/entra/rules/long-lived-credential.ts';
+import { evaluateOrphanedAgentUser } from '#core/entra/rules/orphaned-agent-user.ts';
 import { evaluatePrivilegedRole } from '#core/entra/rules/privileged-role.ts';
 import type { EntraRule } from '#core/entra/rules/rule.ts';
 import { evaluateStaleDelegation } from '#core/entra/rules/stale-delegation.ts';
@@ -97,5 +98,14 @@ export const ENTRA_RULES: readonly EntraRule[] = [
     explanation:
       'Every request this permission could have authorized was also authorized by a narrower permission the identity holds (Mail.ReadWrite beside Mail.Read with only reads seen). Remove the broader one.',
     evaluate: evaluateReduciblePermission,
+  },
+  {
+    id: 'LP-ENTRA-010',
+    name: 'orphaned-agent-user',
+    severity: 'medium',
+    info: "An enabled agent user's parent agent identity is disabled, deleted or absent.",
+    explanation:
+      'Entra does not delete an agent user with its agent identity or blueprint: it stays an enabled user account, with its mailbox, group memberships and licences, that no agent answers for any more. Disable the agent user (reversible), check what it still holds, then delete it, or re-enable its agent identity if the agent is still needed.',
+    evaluate: evaluateOrphanedAgentUser,
   },
 ];

@@ -7,7 +7,7 @@ import type { RuleResult, Severity } from '#core/engine/rules/rule.ts';
 import type { TimeWindow } from '#core/engine/usage.ts';
 import type { EntraClassification } from '#core/entra/classify.ts';
 import type { HighRisk } from '#core/entra/high-risk.ts';
-import type { EntraServicePrincipal } from '#core/entra/model.ts';
+import type { EntraAgentUser, EntraServicePrincipal } from '#core/entra/model.ts';
 import type { PermissionKind } from '#core/entra/permission-map.ts';
 
 export type { RuleHit, RuleResult, Severity } from '#core/engine/rules/rule.ts';
@@ -75,6 +75,18 @@ export interface EntraRuleContext {
   credentialActivity: boolean;
   activity: ActivityEvidence;
   permissions: HeldPermission[];
+  /**
+   * Set when the identity is an agent user: `sp` then stands in for it (no permissions, roles or
+   * credentials; `servicePrincipalType` `AgentUser`) and only the rules that apply to agent users
+   * run (LP-ENTRA-001, LP-ENTRA-010).
+   */
+  agentUser?: {
+    user: EntraAgentUser;
+    /** The parent agent identity, when it is in the inventory. */
+    parent: EntraServicePrincipal | undefined;
+    /** False when service principals were not read: a missing parent then says nothing. */
+    parentKnown: boolean;
+  };
 }
 
 /** A registered Entra rule. */

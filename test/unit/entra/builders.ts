@@ -3,6 +3,7 @@
  * field by field. Ids are anonymised; the window is the one of test/helpers/builders.ts.
  */
 import type {
+  EntraAgentUser,
   EntraAppPermission,
   EntraCredential,
   EntraDelegatedGrant,
@@ -61,6 +62,20 @@ export function anAgentIdentity(
     sponsors: [aPerson()],
     ...overrides,
   });
+}
+
+/** An enabled agent user made long before the window, with no parent unless given. */
+export function anAgentUser(overrides: Partial<EntraAgentUser> = {}): EntraAgentUser {
+  const n = next();
+  return {
+    id: `33333333-0000-0000-0000-00000000${n}`,
+    userPrincipalName: `agent-user-${n}@contoso.example`,
+    displayName: `agent-user-${n}`,
+    accountEnabled: true,
+    createdDateTime: '2025-01-01T00:00:00Z',
+    sponsors: [],
+    ...overrides,
+  };
 }
 
 /** Application permissions on Microsoft Graph, one per name. */

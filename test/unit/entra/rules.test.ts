@@ -42,7 +42,9 @@ function hits(r: IdentityResult, ruleId: string) {
 describe('ENTRA_RULES', () => {
   it('registers stable, unique ids in order with their text', () => {
     const ids = ENTRA_RULES.map((r) => r.id);
-    expect(ids).toEqual(Array.from({ length: 9 }, (_, i) => `LP-ENTRA-00${i + 1}`));
+    expect(ids).toEqual(
+      Array.from({ length: 10 }, (_, i) => `LP-ENTRA-${String(i + 1).padStart(3, '0')}`),
+    );
     for (const r of ENTRA_RULES) {
       expect(r.info.length).toBeGreaterThan(10);
       expect(r.explanation.length).toBeGreaterThan(40);
