@@ -29,6 +29,7 @@ import type {
 } from '#core/iam/inventory.ts';
 import type { CoverageGap } from '#core/model/coverage-gap.ts';
 import type { Finding, FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+import { summarizeIdentities } from '#core/report/summary.ts';
 
 type Edge = IdentityResult['links']['createdBy'][number];
 
@@ -357,24 +358,7 @@ function buildDocument(
       observedDays,
     },
     accounts: [...inventory.accountIds].sort(),
-    summary: {
-      identities: results.length,
-      byClass: count(results.map((r) => r.class)),
-      byAiRole: count(
-        results.map((r) => r.aiRole).filter((r): r is NonNullable<typeof r> => r !== null),
-      ),
-      findingsBySeverity: count(allFindings.map((f) => f.severity)),
-      findingsByRule: count(allFindings.map((f) => f.ruleId)),
-      grantedActions: results.reduce((s, r) => s + r.grant.allowedActions, 0),
-      // Only what a recommendation removes: service-linked roles and identities without enough
-      // evidence keep their grants whatever is unused.
-      unusedActions: results
-        .filter((r) => r.recommendation === 'rightsize' || r.recommendation === 'decommission')
-        .reduce((s, r) => s + r.unusedActions.length, 0),
-      unobservableActions: results.reduce((s, r) => s + r.unobservableActions.length, 0),
-      identitiesToRightsize: results.filter((r) => r.recommendation === 'rightsize').length,
-      identitiesToDecommission: results.filter((r) => r.recommendation === 'decommission').length,
-    },
+    summary: summarizeIdentities(results),
     coverage: {
       files: {
         ...(input.files ?? { cloudtrail: 0, iam: 0, ignored: 0 }),

@@ -12,6 +12,7 @@
  * permission that could have done the work is never called unused. LP-ENTRA-009 then points
  * out the broader ones a narrower held permission fully covers.
  */
+
 import { days, iso, SEVERITIES } from '#core/engine/rules/rule.ts';
 import type { TimeWindow } from '#core/engine/usage.ts';
 import { classifyServicePrincipal } from '#core/entra/classify.ts';
@@ -52,6 +53,7 @@ import type {
   IdentityResult,
   PermissionToRemove,
 } from '#core/model/findings.ts';
+import { summarizeIdentities } from '#core/report/summary.ts';
 
 /** Microsoft Graph's appId in every tenant. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -906,31 +908,8 @@ export function buildEntraDocument(
 
 type Summary = FindingsDocument['summary'];
 
-/** The summary figures a set of identities contributes, computed as analyze-account does. */
-function summarize(identities: IdentityResult[]): Summary {
-  const count = (values: string[]) => {
-    const out: Record<string, number> = {};
-    for (const v of values) out[v] = (out[v] ?? 0) + 1;
-    return out;
-  };
-  const findings = identities.flatMap((r) => r.findings);
-  return {
-    identities: identities.length,
-    byClass: count(identities.map((r) => r.class)),
-    byAiRole: count(
-      identities.map((r) => r.aiRole).filter((r): r is NonNullable<typeof r> => r !== null),
-    ),
-    findingsBySeverity: count(findings.map((f) => f.severity)),
-    findingsByRule: count(findings.map((f) => f.ruleId)),
-    grantedActions: identities.reduce((n, r) => n + r.grant.allowedActions, 0),
-    unusedActions: identities
-      .filter((r) => r.recommendation === 'rightsize' || r.recommendation === 'decommission')
-      .reduce((n, r) => n + r.unusedActions.length, 0),
-    unobservableActions: identities.reduce((n, r) => n + r.unobservableActions.length, 0),
-    identitiesToRightsize: identities.filter((r) => r.recommendation === 'rightsize').length,
-    identitiesToDecommission: identities.filter((r) => r.recommendation === 'decommission').length,
-  };
-}
+/** The summary figures a set of identities contributes (shared with the AWS analysis). */
+const summarize = summarizeIdentities;
 
 function combine(a: Summary, b: Summary, sign: 1 | -1): Summary {
   const rec = (x: Record<string, number>, y: Record<string, number>) => {

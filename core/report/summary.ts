@@ -1,0 +1,33 @@
+/**
+ * The summary figures of a findings document, computed from its identities. One function for
+ * every producer (AWS analysis, Entra analysis, merges), so the figures always mean the same.
+ */
+import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+
+/** Summary figures for a set of identities. */
+export function summarizeIdentities(identities: IdentityResult[]): FindingsDocument['summary'] {
+  const count = (values: string[]) => {
+    const out: Record<string, number> = {};
+    for (const v of values) out[v] = (out[v] ?? 0) + 1;
+    return out;
+  };
+  const findings = identities.flatMap((r) => r.findings);
+  return {
+    identities: identities.length,
+    byClass: count(identities.map((r) => r.class)),
+    byAiRole: count(
+      identities.map((r) => r.aiRole).filter((r): r is NonNullable<typeof r> => r !== null),
+    ),
+    findingsBySeverity: count(findings.map((f) => f.severity)),
+    findingsByRule: count(findings.map((f) => f.ruleId)),
+    grantedActions: identities.reduce((n, r) => n + r.grant.allowedActions, 0),
+    // Only what a recommendation removes: service-linked roles, first-party apps and identities
+    // without enough evidence keep their grants whatever is unused.
+    unusedActions: identities
+      .filter((r) => r.recommendation === 'rightsize' || r.recommendation === 'decommission')
+      .reduce((n, r) => n + r.unusedActions.length, 0),
+    unobservableActions: identities.reduce((n, r) => n + r.unobservableActions.length, 0),
+    identitiesToRightsize: identities.filter((r) => r.recommendation === 'rightsize').length,
+    identitiesToDecommission: identities.filter((r) => r.recommendation === 'decommission').length,
+  };
+}
