@@ -300,12 +300,6 @@ function buildDocument(
   }
   results.sort((a, b) => a.id.localeCompare(b.id));
 
-  const count = <T extends string>(values: T[]) => {
-    const out: Record<string, number> = {};
-    for (const v of values) out[v] = (out[v] ?? 0) + 1;
-    return out;
-  };
-  const allFindings = results.flatMap((r) => r.findings);
   const observedDays = analyzer.observed
     ? days(analyzer.observed.from, analyzer.observed.to) + 1
     : 0;
