@@ -27,6 +27,8 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
   /** Region for global services (IAM, Organizations): us-east-1 in the aws partition. */
   homeRegion?: string;
+  /** Applied to every client made (the Lambdas wrap clients with the X-Ray tracer). */
+  instrument?: <C>(client: C) => C;
 }
 
 type Ctor<C> = new (config: Record<string, unknown>) => C;
@@ -61,6 +63,7 @@ export class AwsClients {
         ...(o.endpoint ? { endpoint: o.endpoint } : {}),
         ...extra,
       });
+      if (o.instrument) client = o.instrument(client);
       this.cache.set(key, client);
     }
     return client;
