@@ -2,9 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { graphPermissionsImportCommand } from '#cli/commands/graph-permissions.ts';
+import { historyCommand } from '#cli/commands/history.ts';
 import { permissionsCommand } from '#cli/commands/permissions.ts';
 import { scanCommand } from '#cli/commands/scan.ts';
 import { EXIT, handleError, UsageError } from '#cli/errors.ts';
+import { DEFAULT_STORE_PATH } from '#cli/store.ts';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -114,6 +116,12 @@ export function buildProgram(run: (code: number) => void): Command {
       'json,md,html',
     )
     .option('--no-progress', 'do not draw progress on stderr')
+    .option(
+      '--store <kind>',
+      'where the scan is recorded, for what changed since the previous one: local (the embedded store in --store-path) or memory (kept for this run only)',
+      'local',
+    )
+    .option('--store-path <dir>', `directory of the local store (default ${DEFAULT_STORE_PATH})`)
     .addHelpText(
       'after',
       `
@@ -124,6 +132,12 @@ Examples:
   leash scan --aws --org --org-role LeashScanRole --regions us-east-1,eu-west-1 --out report/
   LEASH_ENTRA_CLIENT_SECRET=... leash scan --entra --tenant-id <id> --client-id <id> --out report/
   leash scan --aws --entra --tenant-id <id> --client-id <id> --certificate leash.pem --out report/
+
+  leash scan --from export --out report/ --store memory
+
+Every scan is recorded in the store (.leash/store by default), and stderr and the reports say
+what changed since the previous scan of the same accounts and tenants; \`leash history\` lists
+the recorded scans.
 
 Exit codes: 0 success, 1 failure, 2 bad usage. Bad records and files never stop a scan:
 they are skipped and listed, with file and location, in findings.json under coverage.issues.`,
@@ -136,6 +150,17 @@ they are skipped and listed, with file and location, in findings.json under cove
           version: VERSION,
         }),
       );
+    });
+  program
+    .command('history')
+    .description(
+      'List the scans recorded in the store, oldest first: open, new, resolved and persisting findings, and open findings by severity.',
+    )
+    .option('--store <kind>', 'local (the embedded store in --store-path) or memory', 'local')
+    .option('--store-path <dir>', `directory of the local store (default ${DEFAULT_STORE_PATH})`)
+    .option('--json', 'print the scans as JSON')
+    .action(async (opts) => {
+      run(await historyCommand(opts, { stdout: process.stdout, stderr: process.stderr }));
     });
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program

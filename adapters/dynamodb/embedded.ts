@@ -2,6 +2,10 @@
  * The embedded DynamoDB-compatible store of the CLI and the tests: dynalite on loopback. With a
  * `path` it persists to LevelDB there (the CLI uses `.leash/store`), so local scans keep their
  * history; without one it lives in memory.
+ *
+ * LevelDB lets one process at a time open a directory (its LOCK file). Dynalite opens it lazily
+ * and, when the lock is taken, throws from inside its request handler where no caller can catch
+ * it; so the directory is opened once here first, and a held lock becomes a StoreLockedError.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +38,17 @@ export interface EmbeddedDynamo {
   stop(): Promise<void>;
 }
 
+/** The store directory is open in another process (or elsewhere in this one). */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the store ${path} is in use by another process`, options);
+    this.name = 'StoreLockedError';
+  }
+}
+
 /** Options of the embedded store. */
 export interface EmbeddedDynamoOptions {
   /** Directory of the LevelDB files; in memory when absent. */
@@ -46,8 +61,12 @@ export interface EmbeddedDynamoOptions {
 export async function startEmbeddedDynamo(
   options: EmbeddedDynamoOptions = {},
 ): Promise<EmbeddedDynamo> {
-  const dynalite = createRequire(import.meta.url)('dynalite') as DynaliteFactory;
-  if (options.path) mkdirSync(options.path, { recursive: true });
+  const require = createRequire(import.meta.url);
+  const dynalite = require('dynalite') as DynaliteFactory;
+  if (options.path) {
+    mkdirSync(options.path, { recursive: true });
+    await probeLock(options.path, require.resolve('dynalite'));
+  }
   // Table changes take effect at once: nothing to wait for on a local store.
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
@@ -83,4 +102,30 @@ export async function startEmbeddedDynamo(
     throw error;
   }
   return { endpoint, client, doc, stop };
+}
+
+/** The part of abstract-level's database that is used. */
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens and closes the LevelDB directory with the same `level` package dynalite uses, so that a
+ * held lock is reported before dynalite trips over it.
+ * @throws StoreLockedError when another process holds the directory
+ */
+async function probeLock(path: string, dynaliteMain: string): Promise<void> {
+  const { Level } = createRequire(dynaliteMain)('level') as {
+    Level: new (path: string, options: { valueEncoding: string }) => LevelDatabase;
+  };
+  const db = new Level(path, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') throw new StoreLockedError(path, { cause: error });
+    throw error;
+  }
+  await db.close();
 }

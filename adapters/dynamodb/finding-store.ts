@@ -9,10 +9,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type BatchWriteOptions, batchPutAll } from '#adapters/dynamodb/batch-write.ts';
+import { pick, queryAll } from '#adapters/dynamodb/query.ts';
 import { DEFAULT_TABLE, GSI1, GSI2 } from '#adapters/dynamodb/table.ts';
 import type { FindingsDocument } from '#core/model/findings.ts';
 import {
@@ -123,8 +123,9 @@ export class DynamoFindingStore implements FindingStore {
   async findingHistory(identityId: string): Promise<StoredFinding[]> {
     const items = await this.#query({
       IndexName: GSI2,
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': `IDENTITY#${identityId}` },
+      // The identity's partition of GSI2 also holds its profile, grants and audit entries.
+      KeyConditionExpression: 'gsi2pk = :pk AND begins_with(gsi2sk, :sk)',
+      ExpressionAttributeValues: { ':pk': `IDENTITY#${identityId}`, ':sk': 'FINDING#' },
     });
     return items.map(toStoredFinding).sort((a, b) => a.key.localeCompare(b.key));
   }
@@ -168,19 +169,10 @@ export class DynamoFindingStore implements FindingStore {
   }
 
   /** Runs a query to the last page. */
-  async #query(
+  #query(
     input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#doc.send(
-        new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: start }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryAll(this.#doc, this.#table, input);
   }
 }
 
@@ -218,9 +210,4 @@ function changeItem(
 /** The StoredFinding of a finding item. */
 function toStoredFinding(item: Record<string, unknown>): StoredFinding {
   return pick<StoredFinding>(item, FINDING_FIELDS);
-}
-
-/** Copies the named attributes of an item (the keys and index attributes stay behind). */
-function pick<T>(item: Record<string, unknown>, fields: readonly (keyof T & string)[]): T {
-  return Object.fromEntries(fields.map((f) => [f, item[f]])) as T;
 }

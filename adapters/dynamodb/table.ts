@@ -1,9 +1,9 @@
 /**
  * The single Leash table: key schema, the two sparse GSIs, and a creation helper for tests and
- * the embedded store (deployed tables come from CDK with the same definition).
+ * the embedded store (deployed tables come from CDK with the same definition, plus Time to Live
+ * on the `ttl` attribute, epoch seconds).
  *
- * Access patterns (finding history; identities, grants, usage, approvals and the audit log will
- * add their own item types to the same table):
+ * Access patterns:
  *
  * | Access pattern                                   | Index | Key condition                                   |
  * |--------------------------------------------------|-------|-------------------------------------------------|
@@ -15,18 +15,48 @@
  * | New and resolved findings of a run (replay diff) | table | pk = RUN#<runId>, begins_with(sk, CHANGE#)      |
  * | Open findings of a severity                      | GSI1  | gsi1pk = OPEN#<severity> (sparse: open only)    |
  * | Scans in time order, with counts (trends)        | GSI1  | gsi1pk = SCANS, gsi1sk = <ISO time>#<runId>     |
- * | Finding history of an identity                   | GSI2  | gsi2pk = IDENTITY#<identityId>                  |
+ * | Finding history of an identity                   | GSI2  | gsi2pk = IDENTITY#<identityId>,                 |
+ * |                                                  |       | begins_with(gsi2sk, FINDING#)                   |
+ * | Identities of an account or tenant (to diff a    | table | pk = SCOPE#<scope>, begins_with(sk, IDENTITY#)  |
+ * | scan against, strongly consistent)               |       |                                                 |
+ * | Grants of an account or tenant (to diff; "added  | table | pk = SCOPE#<scope>, begins_with(sk, GRANT#)     |
+ * | since", filtered on addedAt)                     |       |                                                 |
+ * | One identity's latest profile                    | GSI2  | gsi2pk = IDENTITY#<identityId>, gsi2sk = PROFILE|
+ * | Grants of an identity (present and removed)      | GSI2  | gsi2pk = IDENTITY#<identityId>,                 |
+ * |                                                  |       | begins_with(gsi2sk, GRANT#)                     |
+ * | Usage of an identity over a day range            | table | pk = USAGE#<identityId>,                        |
+ * |                                                  |       | sk BETWEEN DAY#<from># AND DAY#<to>$            |
+ * | One approval request (strongly consistent)       | table | pk = APPROVAL#<requestId>, sk = APPROVAL        |
+ * | Pending approval requests, oldest first          | GSI1  | gsi1pk = APPROVALS#pending                      |
+ * | (also approved, denied, expired)                 |       | (gsi1sk = <ISO requested>#<requestId>)          |
+ * | A containment request's audit chain, in order    | table | pk = AUDIT#<requestId>, begins_with(sk, ENTRY#) |
+ * | Audit entries about an identity, by time         | GSI2  | gsi2pk = IDENTITY#<identityId>,                 |
+ * |                                                  |       | begins_with(gsi2sk, AUDIT#)                     |
  *
- * Item types:
+ * Item types (`type` attribute):
  * - finding:  pk SCOPE#<scope>, sk FINDING#<key>; the StoredFinding attributes; gsi1 while open
  *   (gsi1sk <scope>#<key>), gsi2 always (gsi2sk FINDING#<key>).
  * - change:   pk RUN#<runId>, sk CHANGE#<new|resolved>#<key>; `record`, the finding as the run
  *   left it. Persisting findings are counted, not itemised, to keep a scan's writes small.
  * - summary:  pk RUN#<runId>, sk SUMMARY; the ScanRecord; gsi1pk SCANS. Written last, so it
  *   marks a run as complete.
+ * - identity: pk SCOPE#<scope>, sk IDENTITY#<identityId>; the StoredIdentity (latest profile,
+ *   first seen, added, last seen, last run, removed); gsi2sk PROFILE.
+ * - grant:    pk SCOPE#<scope>, sk GRANT#<key> (hash of identity id and grant hash); the
+ *   StoredGrant (source, hash of what it grants, first seen, added, last seen, removed); gsi2sk
+ *   GRANT#<key>.
+ * - usage:    pk USAGE#<identityId>, sk DAY#<yyyy-mm-dd>#<action>; count, first, last, `ttl`
+ *   (epoch seconds: day + retention). Put whole: a rewrite sets, never adds.
+ * - approval: pk APPROVAL#<requestId>, sk APPROVAL; the Approval; gsi1pk APPROVALS#<status>.
+ *   Created with attribute_not_exists(pk); every transition conditioned on status = pending.
+ * - audit:    pk AUDIT#<requestId>, sk ENTRY#<seq, 9 digits>; the AuditEntry; gsi2sk
+ *   AUDIT#<ISO time>#<requestId>#<seq>. Put only with attribute_not_exists(pk): never replaced.
  *
- * Every key is derived from the run id and the finding key, so a retried write overwrites the
- * same items with the same values: nothing is duplicated.
+ * Every key is derived from the run id, the finding key, the identity id, the grant hash, the
+ * day and action, or the request id, so a retried write overwrites the same items with the
+ * same values: nothing is duplicated. An account's identities and grants share its SCOPE#
+ * partition with its findings: one scan of 1,000 roles writes some 6,000 items there, which
+ * on-demand capacity absorbs by splitting the partition for heat.
  */
 import {
   CreateTableCommand,

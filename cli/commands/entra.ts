@@ -1,19 +1,14 @@
 /**
- * The Entra part of `leash scan`: builds the Graph client from the command's options, collects
- * the tenant, and analyses it with the same rules as every other front end would. A thin adapter.
+ * The Entra part of `leash scan`: builds the Graph client from the command's options and runs the
+ * `scanTenant` use case (collect, activity logs, analysis), shared with the `collect-entra` Lambda.
+ * A thin adapter.
  */
 import { readFile } from 'node:fs/promises';
 import { loadGraphPermissionMap } from '#cli/commands/graph-permissions.ts';
 import { UsageError } from '#cli/errors.ts';
-import { LOGS_QUERY_API, readGraphActivityLogs } from '#connectors/entra/activity-logs.ts';
-import { collectTenant } from '#connectors/entra/collect-tenant.ts';
 import { createGraphClient, type GraphAuth } from '#connectors/entra/graph-client.ts';
-import { GapRecorder } from '#connectors/shared/coverage.ts';
-import { analyzeTenant, type EntraAnalysis } from '#core/entra/analyze-tenant.ts';
+import { scanTenant, type TenantScan } from '#connectors/entra/scan-tenant.ts';
 import { firstPartyAppIdsFrom } from '#core/entra/classify.ts';
-import type { GraphRequest } from '#core/entra/model.ts';
-import type { CoverageGap } from '#core/model/coverage-gap.ts';
-import type { InputIssue } from '#core/model/input-issue.ts';
 
 /** Entra options of `leash scan`. */
 export interface EntraScanOptions {
@@ -62,13 +57,13 @@ export async function entraAuth(opts: EntraScanOptions, env: EntraEnv): Promise<
 }
 
 /**
- * Collects and analyses a tenant.
+ * Collects and analyses a tenant with the command's options (the `scanTenant` use case).
  * @returns the analysis, and the calls that could not be made
  */
 export async function scanEntra(
   opts: EntraScanOptions,
   ctx: { from: number; to: number; asOf: number; env: EntraEnv; log: (line: string) => void },
-): Promise<{ analysis: EntraAnalysis; gaps: CoverageGap[]; issues: InputIssue[] }> {
+): Promise<TenantScan> {
   if (!opts.tenantId || !opts.clientId)
     throw new UsageError(
       '--entra needs --tenant-id and --client-id (the app registration Leash signs in as)',
@@ -83,60 +78,29 @@ export async function scanEntra(
     ...(opts.graphUrl ? { graphBaseUrl: opts.graphUrl } : {}),
     ...(ca ? { ca } : {}),
   });
-  const gaps = new GapRecorder();
-  const issues: InputIssue[] = [];
-  ctx.log(`Scanning Entra tenant ${opts.tenantId} through Microsoft Graph`);
-  const inventory = await collectTenant(client, {
-    tenantId: opts.tenantId,
-    gaps,
-    issues,
-    log: ctx.log,
-    ...(opts.signInLogs ? { signInLogs: true } : {}),
-  });
   const map = await loadGraphPermissionMap(
     opts.graphPermissions ? { file: opts.graphPermissions } : {},
   );
-  let requests: GraphRequest[] | undefined;
-  if (opts.logAnalyticsWorkspace) {
-    // Graph activity logs, summarized per app, method and path by the query itself, so what is
-    // held here is small whatever the log volume.
-    ctx.log(
-      `Reading Microsoft Graph activity logs from Log Analytics workspace ${opts.logAnalyticsWorkspace}`,
-    );
-    const before = gaps.gaps.length;
-    const read: GraphRequest[] = [];
-    for await (const r of readGraphActivityLogs({
-      workspaceId: opts.logAnalyticsWorkspace,
-      credential: client.credential,
-      from: ctx.from,
-      to: ctx.to,
-      gaps,
-      ...(opts.logAnalyticsEndpoint ? { endpoint: opts.logAnalyticsEndpoint } : {}),
-      ...(ca ? { ca } : {}),
-      log: ctx.log,
-    })) {
-      read.push(r);
-    }
-    // Logs that could not be read at all leave every permission unobservable, as without them.
-    const stopped = gaps.gaps
-      .slice(before)
-      .some((g) => g.api === LOGS_QUERY_API && g.reason !== 'failed');
-    if (!stopped) {
-      requests = read;
-      inventory.activityLogs = true;
-    }
-  }
   const firstPartyAppIds = opts.firstPartyApps
     ? firstPartyAppIdsFrom(await readFile(opts.firstPartyApps, 'utf8'))
     : undefined;
-  const analysis = analyzeTenant(inventory, requests, {
-    window: { from: ctx.from, to: ctx.to },
+  return scanTenant(client, {
+    tenantId: opts.tenantId,
+    from: ctx.from,
+    to: ctx.to,
     asOf: ctx.asOf,
     map,
+    log: ctx.log,
+    ...(opts.signInLogs ? { signInLogs: true } : {}),
+    ...(opts.logAnalyticsWorkspace
+      ? {
+          logAnalytics: {
+            workspaceId: opts.logAnalyticsWorkspace,
+            ...(opts.logAnalyticsEndpoint ? { endpoint: opts.logAnalyticsEndpoint } : {}),
+          },
+        }
+      : {}),
+    ...(ca ? { ca } : {}),
     ...(firstPartyAppIds ? { firstPartyAppIds } : {}),
   });
-  ctx.log(
-    `Entra tenant ${opts.tenantId}: ${inventory.servicePrincipals.length} service principals, ${gaps.gaps.length} coverage gaps`,
-  );
-  return { analysis, gaps: gaps.gaps, issues };
 }

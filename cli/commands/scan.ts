@@ -1,7 +1,9 @@
 /**
  * `leash scan`: scans exported AWS files (--from), a live AWS account or organization (--aws),
- * and a Microsoft Entra tenant (--entra), and writes findings.json and the reports. A thin
- * adapter: it parses options, wires sources to the use cases (`runScan`, `analyzeTenant`), writes.
+ * and a Microsoft Entra tenant (--entra), records the scan in the store (`.leash/store` unless
+ * --store/--store-path say otherwise) and writes findings.json and the reports, which show what
+ * changed since the previous scan. A thin adapter: it parses options, wires sources to the use
+ * cases (`runScan`, `analyzeTenant`, `recordScanRun`), writes.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,6 +13,7 @@ import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import { type EntraScanOptions, scanEntra } from '#cli/commands/entra.ts';
 import { UsageError } from '#cli/errors.ts';
 import { createProgressBar } from '#cli/progress.ts';
+import { newRunId, type OpenedStore, openStore, type StoreOptions } from '#cli/store.ts';
 import { AwsClients } from '#connectors/aws/clients.ts';
 import { AwsLiveSource } from '#connectors/aws/live-scan.ts';
 import { DAY_MS, runScan } from '#core/engine/scan.ts';
@@ -19,9 +22,10 @@ import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findi
 import type { InputIssue } from '#core/model/input-issue.ts';
 import { renderHtml } from '#core/report/render-html.ts';
 import { renderMarkdown } from '#core/report/render-markdown.ts';
+import { type RecordedScan, recordScanRun } from '#core/store/record-scan.ts';
 
 /** Options of `leash scan`, as commander gives them. */
-export interface ScanCommandOptions extends EntraScanOptions {
+export interface ScanCommandOptions extends EntraScanOptions, StoreOptions {
   from?: string;
   aws?: boolean;
   profile?: string;
@@ -96,6 +100,29 @@ export async function scanCommand(
       'say what to scan: --from <dir> (exported AWS files), --aws (live AWS), --entra (a Microsoft Entra tenant), or --entra with one of the others',
     );
   }
+  // Opened before the scan, so a store another scan holds fails fast rather than after it.
+  const opened = await openStore(opts);
+  try {
+    return await scanInto(opened, opts, { ...io, lookbackDays, asOf, formats });
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Scans, records the scan in the store, and writes the document and the reports. */
+async function scanInto(
+  opened: OpenedStore,
+  opts: ScanCommandOptions,
+  io: {
+    stdout: NodeJS.WriteStream;
+    stderr: NodeJS.WriteStream;
+    version: string;
+    lookbackDays: number;
+    asOf: number;
+    formats: Set<(typeof FORMATS)[number]>;
+  },
+): Promise<number> {
+  const { lookbackDays, asOf, formats } = io;
   const started = Date.now();
   const progress = opts.progress ? createProgressBar(io.stderr, started) : undefined;
   const catalog = await loadCatalog();
@@ -140,6 +167,8 @@ export async function scanCommand(
       `internal error: the findings document does not match its schema: ${parsed.error.message}`,
     );
 
+  const recorded = await recordScanRun(opened.store, doc, newRunId(), asOf);
+
   const out = resolve(opts.out);
   await mkdir(out, { recursive: true });
   const written: string[] = [];
@@ -148,11 +177,12 @@ export async function scanCommand(
     written.push(join(out, name));
   };
   await write('findings.json', `${JSON.stringify(doc, null, 2)}\n`);
-  if (formats.has('md')) await write('report.md', renderMarkdown(doc));
-  if (formats.has('html')) await write('report.html', renderHtml(doc));
+  if (formats.has('md')) await write('report.md', renderMarkdown(doc, { changes: recorded }));
+  if (formats.has('html')) await write('report.html', renderHtml(doc, { changes: recorded }));
 
   const secs = (Date.now() - started) / 1000;
   summarize(doc, secs, io.stderr);
+  for (const line of describeChanges(recorded, opened.label)) io.stderr.write(`${line}\n`);
   for (const w of written) io.stdout.write(`${w}\n`);
   return 0;
 }
@@ -298,4 +328,44 @@ function summarize(doc: FindingsDocument, secs: number, stderr: NodeJS.WriteStre
       `warning: ${c.issues.length} input problems were skipped and recorded in findings.json (coverage.issues); first: ${first.file}${first.location ? ` ${first.location}` : ''}: ${first.detail}\n`,
     );
   }
+}
+
+/** `1 finding`, `2 findings`. */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Most new and resolved findings named on stderr; the reports list more. */
+const MAX_CHANGES_PRINTED = 10;
+
+/**
+ * What the scan changed, for stderr: counts since the previous scan of the same accounts and
+ * tenants (or that this is the first), the inventory's changes, and the first few findings.
+ * @param store how to name the store (`.leash/store`, `memory`)
+ */
+export function describeChanges(recorded: RecordedScan, store: string): string[] {
+  const { diff, previous, inventory } = recorded;
+  const ids = inventory.identities;
+  const grants = inventory.grants;
+  if (!previous) {
+    const kept = store === 'memory' ? 'memory store, kept for this run only' : `store ${store}`;
+    return [
+      `First recorded scan of these accounts and tenants (${kept}): ${count(diff.newFindings.length, 'finding')}, ${count(ids.present, 'identity', 'identities')} and ${count(grants.present, 'grant')} recorded.`,
+    ];
+  }
+  const lines = [
+    `Since the previous scan (${new Date(previous.at).toISOString()}, run ${previous.runId}; store ${store}): ${diff.newFindings.length} new, ${diff.resolved.length} resolved, ${diff.persisting} persisting.`,
+    `Inventory: ${count(ids.added.length, 'identity', 'identities')} added, ${ids.removed.length} removed; ${count(grants.added.length, 'grant')} added, ${grants.removed.length} removed.`,
+  ];
+  const named = [
+    ...diff.newFindings.map((f) => ({ change: 'new', f })),
+    ...diff.resolved.map((f) => ({ change: 'resolved', f })),
+  ];
+  for (const { change, f } of named.slice(0, MAX_CHANGES_PRINTED))
+    lines.push(
+      `  ${change}: ${f.finding.severity} ${f.finding.ruleId} ${f.identityName}: ${f.finding.title}`,
+    );
+  if (named.length > MAX_CHANGES_PRINTED)
+    lines.push(`  and ${named.length - MAX_CHANGES_PRINTED} more (see the report)`);
+  return lines;
 }

@@ -7,19 +7,16 @@
  * account failing never stops the others.
  */
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { collectAgents } from '#connectors/aws/bedrock/collect-agents.ts';
 import type { AwsClients } from '#connectors/aws/clients.ts';
 import { LookupEventsSource } from '#connectors/aws/cloudtrail/lookup-source.ts';
 import { TrailObjectsSource } from '#connectors/aws/cloudtrail/trail-source.ts';
-import { describeTrails } from '#connectors/aws/cloudtrail/trails.ts';
-import { collectIam } from '#connectors/aws/iam/collect-iam.ts';
-import { collectFunctions } from '#connectors/aws/lambda/collect-functions.ts';
 import {
   assumeInto,
   forEachAccount,
   listMemberAccounts,
 } from '#connectors/aws/organizations/collect-org.ts';
-import { enabledRegions, partitionOf } from '#connectors/aws/regions.ts';
+import { partitionOf } from '#connectors/aws/regions.ts';
+import { collectAccountInventory, deliversUsage } from '#connectors/aws/steps/account-inventory.ts';
 import { GapRecorder } from '#connectors/shared/coverage.ts';
 import { ConnectorError, describeError } from '#connectors/shared/errors.ts';
 import { type AccountInventory, emptyInventory, type TrailInfo } from '#core/iam/inventory.ts';
@@ -114,48 +111,25 @@ export class AwsLiveSource implements GrantSource, UsageSource {
     const results = await forEachAccount(
       targets,
       async (t) => {
-        const regions = await enabledRegions(t.clients, {
-          accountId: t.id,
-          gaps: this.gaps,
-          ...(this.options.regions ? { override: this.options.regions } : {}),
-        });
-        log(`Account ${t.id}: ${regions.length} regions`);
         // Each account fills its own inventory, merged only once its IAM part is complete: an
         // account whose identities are in the inventory must also have its usage read, or every
         // one of them would look unused.
-        const own = emptyInventory();
-        await collectIam(
-          t.clients,
-          {
-            accountId: t.id,
-            gaps: this.gaps,
-            issues,
-            now,
-            lastAccessed: this.options.lastAccessed ?? 'action',
-          },
-          own,
-        );
-        const [functions, agents, trails] = await Promise.all([
-          this.part(t.id, 'lambda:ListFunctions', () =>
-            collectFunctions(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
-          ),
-          this.part(t.id, 'bedrock:ListAgents', () =>
-            collectAgents(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
-          ),
-          this.part(t.id, 'cloudtrail:DescribeTrails', () =>
-            describeTrails(t.clients, { accountId: t.id, regions, gaps: this.gaps }),
-          ),
-        ]);
+        const { regions, inventory: own } = await collectAccountInventory(t.clients, {
+          accountId: t.id,
+          gaps: this.gaps,
+          issues,
+          now,
+          lastAccessed: this.options.lastAccessed ?? 'action',
+          log,
+          ...(this.options.regions ? { regions: this.options.regions } : {}),
+        });
         mergeInventory(inventory, own);
-        inventory.functions.push(...functions);
-        inventory.agents.push(...agents);
+        inventory.functions.push(...own.functions);
+        inventory.agents.push(...own.agents);
         const scanned: ScannedAccount = { id: t.id, clients: t.clients, regions };
-        for (const trail of trails)
+        for (const trail of own.trails)
           if (!this.trails.some((x) => x.trail.arn === trail.arn))
             this.trails.push({ trail, owner: scanned });
-        log(
-          `Account ${t.id}: ${own.users.length} users, ${own.roles.length} roles, ${functions.length} functions, ${agents.length} agents, ${trails.length} trails`,
-        );
         return scanned;
       },
       { concurrency: this.options.org?.concurrency ?? 4, gaps: this.gaps },
@@ -174,8 +148,7 @@ export class AwsLiveSource implements GrantSource, UsageSource {
     const covered = new Set<string>();
     if (mode !== 'lookup') {
       for (const { trail, owner } of this.trails) {
-        if (trail.isLogging === false || !trail.s3BucketName || trail.managementEvents === 'None')
-          continue;
+        if (!deliversUsage(trail)) continue;
         // An organization trail holds every scanned account's files; a plain one only its own.
         const accounts = trail.isOrganizationTrail ? this.accountIds : [owner.id];
         const regions = trail.isMultiRegionTrail
@@ -218,26 +191,6 @@ export class AwsLiveSource implements GrantSource, UsageSource {
         ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       });
       yield* source.batches(issues);
-    }
-  }
-
-  /**
-   * Runs one non-IAM part of an account's inventory. A failure that is not a gap already (a
-   * service error the connector could not classify) becomes a `failed` gap: the account's
-   * identities and usage are still scanned without it.
-   */
-  private async part<T>(account: string, api: string, fn: () => Promise<T[]>): Promise<T[]> {
-    try {
-      return await fn();
-    } catch (err) {
-      this.gaps.add({
-        provider: 'aws',
-        api,
-        account,
-        reason: 'failed',
-        detail: describeError(err instanceof ConnectorError && err.cause ? err.cause : err),
-      });
-      return [];
     }
   }
 

@@ -50,6 +50,13 @@ export interface AnalyzeInput {
   files?: { cloudtrail: number; iam: number; ignored: number };
   /** APIs a live scan could not call. */
   gaps?: CoverageGap[];
+  /**
+   * Accounts whose activity was not read at all (no trail and no Event history, or none of
+   * their records in the window), with the reason. The corpus of the other accounts says nothing
+   * about them: their identities are judged as in a scan without CloudTrail (each action
+   * unobservable unless IAM's last-accessed data speaks to it), never as unused.
+   */
+  unobservedAccounts?: ReadonlyMap<string, string>;
   toolVersion: string;
 }
 
@@ -74,6 +81,9 @@ export class AccountAnalyzer {
   readonly calculator: GrantCalculator;
   readonly classifier: Classifier;
   readonly observation: ObservationIndex;
+  /** The index for identities of unobserved accounts: no CloudTrail at all. */
+  private readonly blind: ObservationIndex;
+  private readonly unobserved: ReadonlyMap<string, string>;
   private readonly groups: Map<string, AccountInventory['groups'][number]>;
   private readonly credentials: Map<string, CredentialReportRow>;
   private readonly lastAccessed: Map<string, ServiceLastAccessed>;
@@ -84,6 +94,8 @@ export class AccountAnalyzer {
     this.calculator = new GrantCalculator(new ActionMatcher(catalog));
     this.classifier = new Classifier(catalog);
     this.observation = buildObservationIndex(catalog, usage.coverage, window, inventory.trails);
+    this.blind = { ...this.observation, trailObserved: false };
+    this.unobserved = input.unobservedAccounts ?? new Map();
     // Group names are unique per account only: key them by account too (organization scans).
     this.groups = new Map(inventory.groups.map((g) => [`${g.arn.split(':')[4]}|${g.name}`, g]));
     this.credentials = new Map(inventory.credentialReport.map((r) => [r.arn, r]));
@@ -151,11 +163,13 @@ export class AccountAnalyzer {
       iamLastActivity !== undefined &&
       iamLastActivity >= window.from &&
       iamLastActivity <= window.to;
+    const unobserved = this.unobserved.has(identity.accountId);
+    const observation = unobserved ? this.blind : this.observation;
     const evidence = joinUsage(
       grant,
       usage,
       this.lastAccessed.get(identity.arn),
-      this.observation,
+      observation,
       activityOutsideCorpus,
     );
     const classification = this.classifier.classify({ identity, grant, usage, credentials });
@@ -166,7 +180,7 @@ export class AccountAnalyzer {
     const young = created !== undefined && created > from;
     const observedDays = this.observed ? days(this.observed.from, this.observed.to) : 0;
     const confidence: IdentityResult['confidence'] =
-      young || activityOutsideCorpus || observedDays < 14 || missing.length > 0
+      young || activityOutsideCorpus || unobserved || observedDays < 14 || missing.length > 0
         ? 'low'
         : evidence.unobservableAll.isEmpty()
           ? 'high'
@@ -189,10 +203,15 @@ export class AccountAnalyzer {
       observed: this.observed,
       iamLastActivity,
       activityOutsideCorpus,
-      trailObserved: this.observation.trailObserved,
+      trailObserved: observation.trailObserved,
     };
+    // In an account whose activity was not read, only IAM's own records (RoleLastUsed, the
+    // credential report) can show an identity idle; without them its disuse is unknown, not shown.
+    const disuseUnknown =
+      unobserved && (identity.type === 'role' ? identity.lastUsed === undefined : !credentials);
     const findings: Finding[] = [];
     for (const rule of RULES) {
+      if (disuseUnknown && rule.id === 'LP-IAM-001') continue;
       const result = rule.evaluate(ctx);
       if (result === 'Compliant' || result === 'NotApplicable') continue;
       for (const hit of result) {
@@ -225,7 +244,10 @@ export class AccountAnalyzer {
           ? 'decommission'
           : recommendation
             ? 'rightsize'
-            : 'none-needed';
+            : // Nothing to remove because nothing could be observed is not "none needed".
+              unobserved
+              ? 'insufficient-evidence'
+              : 'none-needed';
     return {
       identity,
       grant,
@@ -322,6 +344,10 @@ function buildDocument(
   if (noData.length > 0)
     gaps.push(
       `No data events for ${noData.join(', ')}: their data-plane actions (object, item, invoke, publish, agent runtime) are kept as unobservable.`,
+    );
+  for (const [account, reason] of [...(input.unobservedAccounts ?? [])].sort())
+    gaps.push(
+      `Account ${account}: no activity was read (${reason}). Its identities' actions are kept as unobservable, not unused; only IAM's own last-used data speaks to their disuse.`,
     );
   if (inventory.users.length + inventory.roles.length === 0)
     gaps.push(

@@ -17,6 +17,7 @@
  * The diff is computed here, purely, so every adapter (DynamoDB, memory) has the same semantics.
  */
 import type { Finding, FindingsDocument } from '#core/model/findings.ts';
+import { fnv1a128 } from '#core/store/hash.ts';
 
 /** Severity of a finding. */
 export type Severity = Finding['severity'];
@@ -96,19 +97,6 @@ export function findingSubject(finding: Finding): string {
 /** The stable key of a finding of an identity (see the module comment). */
 export function findingKey(ruleId: string, identityId: string, subject: string): string {
   return fnv1a128(`${ruleId}\0${identityId}\0${subject}`);
-}
-
-const FNV_OFFSET = 0x6c62272e07bb014262b821756295c58dn;
-const FNV_PRIME = 0x0000000001000000000000000000013bn;
-const MASK_128 = (1n << 128n) - 1n;
-
-/** 128-bit FNV-1a of the UTF-8 bytes of a string, as 32 hex digits. */
-function fnv1a128(text: string): string {
-  let hash = FNV_OFFSET;
-  for (const byte of new TextEncoder().encode(text)) {
-    hash = ((hash ^ BigInt(byte)) * FNV_PRIME) & MASK_128;
-  }
-  return hash.toString(16).padStart(32, '0');
 }
 
 /** A current finding of a scan, keyed. */

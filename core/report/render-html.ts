@@ -3,7 +3,13 @@
  * scripts, no external requests, so it can be mailed or attached to a ticket as it is.
  */
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
-import { byUrgency } from '#core/report/render-markdown.ts';
+import {
+  byUrgency,
+  changeRows,
+  changesSentence,
+  type RenderOptions,
+} from '#core/report/render-markdown.ts';
+import type { ScanChanges } from '#core/store/record-scan.ts';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
 const SEVERITY_COLOR: Record<string, string> = {
@@ -89,8 +95,23 @@ function sev(s: string): string {
   return `<span class="sev" style="background:${SEVERITY_COLOR[s] ?? '#6b7280'}">${escapeHtml(s)}</span>`;
 }
 
+/** The "Since the previous scan" section. */
+function changesSection(changes: ScanChanges): string {
+  const e = escapeHtml;
+  const { rows, omitted } = changeRows(changes);
+  const table = rows.length
+    ? `<table><tr><th>Change</th><th>Severity</th><th>Rule</th><th>Identity</th><th>Finding</th></tr>${rows
+        .map(
+          ({ change, f }) =>
+            `<tr><td>${change}</td><td>${sev(f.finding.severity)}</td><td>${e(f.finding.ruleId)}</td><td>${e(f.identityName)}</td><td>${e(f.finding.title)}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
+  return `<h2>Since the previous scan</h2><p>${e(changesSentence(changes))}</p>${table}${omitted ? `<p>And ${omitted} more.</p>` : ''}`;
+}
+
 /** Renders the report. */
-export function renderHtml(doc: FindingsDocument): string {
+export function renderHtml(doc: FindingsDocument, options: RenderOptions = {}): string {
   const s = doc.summary;
   const e = escapeHtml;
   const sorted = [...doc.identities].sort(byUrgency);
@@ -169,6 +190,7 @@ export function renderHtml(doc: FindingsDocument): string {
 <p class="meta">Account${doc.accounts.length === 1 ? '' : 's'} ${e(doc.accounts.join(', ') || '(none found)')}${doc.tenants?.length ? ` · Entra tenant${doc.tenants.length === 1 ? '' : 's'} ${e(doc.tenants.join(', '))}` : ''} · window ${e(doc.window.from.slice(0, 10))} to ${e(doc.window.to.slice(0, 10))} · ${doc.window.observedDays} days of CloudTrail observed · Leash ${e(doc.tool.version)}, IAM catalog ${e(doc.tool.catalogVersion)}</p>
 <div class="cards">${cards}</div>
 ${gaps}
+${options.changes ? changesSection(options.changes) : ''}
 <div class="charts">${charts}${usageChart(sorted)}</div>
 ${doc.agents.length ? `<h2>AI agents</h2><table><tr><th>Agent</th><th>Kind</th><th>Runs as</th><th>Model</th><th>Tools</th><th>Created by</th></tr>${doc.agents.map((g) => `<tr><td>${e(g.name)}</td><td>${e(g.kind)}</td><td>${e(g.roleArn ?? 'unknown')}</td><td>${e(g.foundationModel ?? '')}</td><td>${e(g.tools.map((t) => `${t.name}${t.functionRoleArn ? ` → ${t.functionRoleArn}` : ''}`).join(', ') || 'none')}</td><td>${e(g.createdBy.map((x) => x.arn).join(', ') || 'unknown')}</td></tr>`).join('')}</table>` : ''}
 <h2>Identities</h2>

@@ -3,6 +3,8 @@
  * Pure: document in, text out.
  */
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+import type { StoredFinding } from '#core/ports/finding-store.ts';
+import type { ScanChanges } from '#core/store/record-scan.ts';
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
 
@@ -22,8 +24,57 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** What a report shows besides the document. */
+export interface RenderOptions {
+  /** What changed since the previous scan (from the store); no section without it. */
+  changes?: ScanChanges;
+}
+
+/** Most rows of new, and of resolved, findings a report lists; the rest are counted. */
+export const MAX_CHANGE_ROWS = 100;
+
+/** The sentence that opens the "Since the previous scan" section. */
+export function changesSentence(changes: ScanChanges): string {
+  const d = changes.diff;
+  if (!changes.previous)
+    return 'This is the first recorded scan of these accounts and tenants: every finding is new.';
+  const counts = `${d.newFindings.length} new, ${d.resolved.length} resolved, ${d.persisting} persisting`;
+  return `Previous scan ${new Date(changes.previous.at).toISOString()} (run ${changes.previous.runId}): ${counts}.`;
+}
+
+/** New then resolved findings, each list capped at {@link MAX_CHANGE_ROWS}. */
+export function changeRows(changes: ScanChanges): {
+  rows: { change: 'new' | 'resolved'; f: StoredFinding }[];
+  omitted: number;
+} {
+  if (!changes.previous) return { rows: [], omitted: 0 };
+  const { newFindings, resolved } = changes.diff;
+  const rows = [
+    ...newFindings.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'new' as const, f })),
+    ...resolved.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'resolved' as const, f })),
+  ];
+  return { rows, omitted: newFindings.length + resolved.length - rows.length };
+}
+
+/** The "Since the previous scan" section. */
+function changesSection(changes: ScanChanges): string[] {
+  const out = ['## Since the previous scan', '', changesSentence(changes), ''];
+  const { rows, omitted } = changeRows(changes);
+  if (rows.length > 0) {
+    out.push('| Change | Severity | Rule | Identity | Finding |');
+    out.push('|---|---|---|---|---|');
+    for (const { change, f } of rows)
+      out.push(
+        `| ${change} | ${f.finding.severity} | ${f.finding.ruleId} | ${cell(f.identityName)} | ${cell(f.finding.title)} |`,
+      );
+    out.push('');
+  }
+  if (omitted > 0) out.push(`And ${omitted} more.`, '');
+  return out;
+}
+
 /** Renders the report. */
-export function renderMarkdown(doc: FindingsDocument): string {
+export function renderMarkdown(doc: FindingsDocument, options: RenderOptions = {}): string {
   const out: string[] = [];
   const s = doc.summary;
   const w = doc.window;
@@ -76,6 +127,7 @@ export function renderMarkdown(doc: FindingsDocument): string {
     for (const g of doc.coverage.gaps) out.push(`> - ${g}`);
     out.push('');
   }
+  if (options.changes) out.push(...changesSection(options.changes));
   if (doc.agents.length > 0) {
     out.push('## AI agents');
     out.push('');

@@ -39,3 +39,20 @@ export function scannerClients(
     partition: partitionOf(settings.region),
   });
 }
+
+/**
+ * A client of a service `AwsClients` does not cover (DynamoDB, Secrets Manager, EventBridge,
+ * SNS), with the function's own credentials, in its region, traced.
+ * @param Client the SDK client class (`new SNSClient(config)`)
+ */
+export function ownClient<C>(
+  settings: Settings,
+  Client: new (config: { region: string; endpoint?: string }) => C,
+): C {
+  return tracer.captureAWSv3Client(
+    new Client({
+      region: settings.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    }),
+  );
+}

@@ -107,6 +107,8 @@ describe('leash scan --aws and leash permissions aws against moto', () => {
       'node',
       'leash',
       'scan',
+      '--store',
+      'memory',
       '--aws',
       '--endpoint-url',
       endpoint,

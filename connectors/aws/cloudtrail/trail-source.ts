@@ -55,8 +55,8 @@ export interface TrailObjectsOptions {
   onProgress?: ProgressReporter;
 }
 
-/** One log file found in the bucket. */
-interface TrailObject {
+/** One log file found in the bucket, with the account and region whose folder holds it. */
+export interface TrailObject {
   key: string;
   size: number;
   account: string;
@@ -133,7 +133,61 @@ export class TrailObjectsSource implements UsageSource {
     if (orgIds === undefined) return;
 
     const progress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, records: 0 };
-    const listing = this.listObjects(s3, orgIds, progress)[Symbol.asyncIterator]();
+    yield* this.read(s3, this.listObjects(s3, orgIds, progress), progress, issues);
+  }
+
+  /**
+   * Streams the records of log files already listed (one folder of a scan run), in the order
+   * given, with the same read-ahead, parsing and gap handling as {@link batches}.
+   */
+  async *readObjects(
+    objects: readonly TrailObject[],
+    issues: InputIssue[],
+  ): AsyncIterable<UsageBatch> {
+    this.blocked.clear();
+    this.stopped = false;
+    if (objects.length === 0) return;
+    const region = await this.bucketRegion();
+    if (region === undefined) return;
+    const progress = {
+      filesDone: 0,
+      filesTotal: objects.length,
+      bytesDone: 0,
+      bytesTotal: objects.reduce((n, o) => n + o.size, 0),
+      records: 0,
+    };
+    async function* listed(): AsyncIterable<TrailObject> {
+      yield* objects;
+    }
+    yield* this.read(this.clients.s3(region), listed(), progress, issues);
+  }
+
+  /**
+   * Where the trail's files are: the bucket's region and, for an organization trail, the
+   * organization ids of its `AWSLogs/o-…/` folders (none for an account trail). Undefined when
+   * the bucket cannot be found or listed (a gap says why).
+   */
+  async locate(): Promise<{ region: string; organizationIds: string[] } | undefined> {
+    const region = await this.bucketRegion();
+    if (region === undefined) return undefined;
+    const organizationIds = await this.organizationIds(this.clients.s3(region), region);
+    return organizationIds === undefined ? undefined : { region, organizationIds };
+  }
+
+  /** Downloads and hands out files as the listing produces them, `parallel` at most at once. */
+  private async *read(
+    s3: S3Client,
+    objects: AsyncIterable<TrailObject>,
+    progress: {
+      filesDone: number;
+      filesTotal: number;
+      bytesDone: number;
+      bytesTotal: number;
+      records: number;
+    },
+    issues: InputIssue[],
+  ): AsyncIterable<UsageBatch> {
+    const listing = objects[Symbol.asyncIterator]();
     const inflight: Promise<Loaded>[] = [];
     let listed = false;
     for (;;) {

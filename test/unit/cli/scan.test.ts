@@ -32,6 +32,7 @@ async function scanSample(): Promise<{ doc: FindingsDocument; out: string; stder
       lookback: '90d',
       format: 'json,md,html',
       progress: true,
+      store: 'memory',
     },
     { stdout: sink(), stderr, version: 'test' },
   );
@@ -122,15 +123,27 @@ describe('leash scan options and exit codes', () => {
   });
 
   it('exits 2 on bad usage and 0 for --help', async () => {
-    expect(await main(['node', 'leash', 'scan', '--out', '/tmp/x'])).toBe(2);
+    expect(await main(['node', 'leash', 'scan', '--store', 'memory', '--out', '/tmp/x'])).toBe(2);
     expect(
-      await main(['node', 'leash', 'scan', '--from', '/nonexistent/leash', '--out', '/tmp/x']),
+      await main([
+        'node',
+        'leash',
+        'scan',
+        '--store',
+        'memory',
+        '--from',
+        '/nonexistent/leash',
+        '--out',
+        '/tmp/x',
+      ]),
     ).toBe(2);
     expect(
       await main([
         'node',
         'leash',
         'scan',
+        '--store',
+        'memory',
         '--from',
         SAMPLE,
         '--out',
@@ -157,6 +170,8 @@ describe('leash scan options and exit codes', () => {
       'node',
       'leash',
       'scan',
+      '--store',
+      'memory',
       '--from',
       dir,
       '--out',

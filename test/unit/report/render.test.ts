@@ -5,8 +5,10 @@ import { analyzeAccount } from '#core/engine/analyze-account.ts';
 import { UsageAggregator } from '#core/engine/usage.ts';
 import { type AgentInfo, emptyInventory, type LambdaFunctionInfo } from '#core/iam/inventory.ts';
 import type { FindingsDocument } from '#core/model/findings.ts';
+import type { ScanRecord, StoredFinding } from '#core/ports/finding-store.ts';
 import { escapeHtml, renderHtml } from '#core/report/render-html.ts';
-import { renderMarkdown } from '#core/report/render-markdown.ts';
+import { MAX_CHANGE_ROWS, renderMarkdown } from '#core/report/render-markdown.ts';
+import type { ScanChanges } from '#core/store/record-scan.ts';
 import {
   ACCOUNT,
   aDocument,
@@ -15,6 +17,7 @@ import {
   trustPolicy,
   WINDOW,
 } from '#test/helpers/builders.ts';
+import { aFinding, aFindingsDocument } from '#test/helpers/findings-document.ts';
 
 let catalog: ActionCatalog;
 beforeAll(async () => {
@@ -169,5 +172,97 @@ describe('the reports', () => {
     expect(renderMarkdown(doc)).toContain('(none found)');
     expect(renderHtml(doc)).toContain('<!doctype html>');
     expect(escapeHtml(`<'&">`)).toBe('&lt;&#39;&amp;&quot;&gt;');
+  });
+});
+
+describe('the "Since the previous scan" section', () => {
+  const T1 = Date.parse('2026-11-01T00:00:00Z');
+  const stored = (title: string, identityName = 'app<1>'): StoredFinding => ({
+    key: title,
+    scope: '111111111111',
+    identityId: `arn:aws:iam::111111111111:role/${identityName}`,
+    identityName,
+    finding: aFinding({ title, severity: 'high', ruleId: 'LP-IAM-002' }),
+    status: 'open',
+    firstSeen: T1,
+    lastSeen: T1,
+    resolvedAt: null,
+    openedRunId: 'r2',
+    lastRunId: 'r2',
+    resolvedRunId: null,
+  });
+  const previous: ScanRecord = {
+    runId: 'r1',
+    at: T1,
+    scopes: ['111111111111'],
+    open: 2,
+    new: 2,
+    resolved: 0,
+    persisting: 0,
+    openBySeverity: { critical: 0, high: 2, medium: 0, low: 0, info: 0 },
+  };
+  const doc = () => aFindingsDocument([]);
+
+  it('is absent without changes, and says so on the first scan', () => {
+    // Arrange
+    const first: ScanChanges = {
+      previous: null,
+      diff: { newFindings: [stored('Policy A is unused')], resolved: [], persisting: 0 },
+    };
+
+    // Act
+    const plain = renderMarkdown(doc());
+    const md = renderMarkdown(doc(), { changes: first });
+    const html = renderHtml(doc(), { changes: first });
+
+    // Assert
+    expect(plain).not.toContain('Since the previous scan');
+    expect(renderHtml(doc())).not.toContain('Since the previous scan');
+    expect(md).toContain('## Since the previous scan\n\nThis is the first recorded scan');
+    expect(md).not.toContain('| new |');
+    expect(html).toContain('<h2>Since the previous scan</h2><p>This is the first recorded scan');
+  });
+
+  it('lists new and resolved findings, escaped, after the counts', () => {
+    // Arrange
+    const changes: ScanChanges = {
+      previous,
+      diff: {
+        newFindings: [stored('Policy C is unused')],
+        resolved: [{ ...stored('Policy B | old is unused'), status: 'resolved' }],
+        persisting: 1,
+      },
+    };
+
+    // Act
+    const md = renderMarkdown(doc(), { changes });
+    const html = renderHtml(doc(), { changes });
+
+    // Assert
+    expect(md).toContain(
+      'Previous scan 2026-11-01T00:00:00.000Z (run r1): 1 new, 1 resolved, 1 persisting.',
+    );
+    expect(md).toContain('| new | high | LP-IAM-002 | app<1> | Policy C is unused |');
+    expect(md).toContain('| resolved | high | LP-IAM-002 | app<1> | Policy B \\| old is unused |');
+    expect(html).toContain('<td>resolved</td>');
+    expect(html).toContain('app&lt;1&gt;');
+    expect(html).not.toContain('app<1>');
+  });
+
+  it(`lists at most ${MAX_CHANGE_ROWS} new findings and counts the rest`, () => {
+    // Arrange
+    const many = Array.from({ length: MAX_CHANGE_ROWS + 5 }, (_, i) => stored(`Policy ${i}`));
+    const changes: ScanChanges = {
+      previous,
+      diff: { newFindings: many, resolved: [], persisting: 0 },
+    };
+
+    // Act
+    const md = renderMarkdown(doc(), { changes });
+
+    // Assert
+    expect(md.match(/^\| new \|/gm)).toHaveLength(MAX_CHANGE_ROWS);
+    expect(md).toContain('And 5 more.');
+    expect(renderHtml(doc(), { changes })).toContain('<p>And 5 more.</p>');
   });
 });
