@@ -24,6 +24,7 @@ import {
   readAccountUsage,
   readAccountWork,
   readOrgTrails,
+  workKeys,
 } from '#connectors/aws/steps/work-files.ts';
 import { type Bucket, getJson, putJson, putText } from '#connectors/scan-run/bucket.ts';
 import {
@@ -117,16 +118,33 @@ export async function analyzeRun(deps: AnalyzeRunDeps, run: RunWindow): Promise<
   for (const accountId of accountIds) {
     let parts = 0;
     let inWindow = 0;
+    const read = new Set<string>();
     for await (const part of readAccountUsage(bucket, run.runId, accountId)) {
       mergeSnapshots(aggregator, part.snapshot);
       gaps.push(...part.gaps);
       issues.push(...part.issues);
       parts++;
       inWindow += part.snapshot.coverage.recordsInWindow;
+      for (const prefix of part.prefixes ?? []) read.add(prefix);
     }
     const usage = works.get(accountId);
     if (usage === undefined) continue; // not inventoried: nothing of it is analysed
-    if (usage === 'none') {
+    // A batch of folders whose step failed leaves days that would look idle: the account's
+    // usage is then incomplete, and incomplete usage must never make an action look unused.
+    const missing =
+      usage === 'trail' && parts > 0
+        ? (await readPlannedPrefixes(bucket, run.runId, accountId)).filter((p) => !read.has(p))
+        : [];
+    if (missing.length > 0) {
+      unobserved.set(accountId, `${missing.length} of its trail folders were not read`);
+      gaps.push({
+        provider: 'aws',
+        api: STEP_APIS.readUsage,
+        account: accountId,
+        reason: 'failed',
+        detail: `read-trail-objects did not read ${missing.length} planned trail folder(s) of ${accountId} (first: ${missing[0]}); its batch failed (see execution ${run.runId}), so the account's actions are kept as unobservable`,
+      });
+    } else if (usage === 'none') {
       unobserved.set(accountId, 'no readable trail covers it and Event history was not read');
     } else if (parts === 0) {
       const step = usage === 'lookup' ? 'read-event-history' : 'read-trail-objects';
@@ -246,4 +264,15 @@ async function withEntra(
   merged.coverage.accessGaps.push(...file.gaps);
   merged.coverage.issues.push(...file.issues);
   return merged;
+}
+
+/** The folders collect-account planned for an account; none when it planned no file. */
+async function readPlannedPrefixes(
+  bucket: Bucket,
+  runId: string,
+  accountId: string,
+): Promise<string[]> {
+  const value = await getJson(bucket, workKeys.prefixes(runId, accountId));
+  if (value === undefined) return [];
+  return (value as { prefix: string }[]).map((p) => p.prefix);
 }

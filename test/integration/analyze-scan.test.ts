@@ -12,6 +12,7 @@ import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import {
   writeAccounts,
   writeAccountWork,
+  writePrefixes,
   writeRunUsage,
 } from '#connectors/aws/steps/work-files.ts';
 import { type Bucket, getBytes, getJson, putJson } from '#connectors/scan-run/bucket.ts';
@@ -342,6 +343,50 @@ describe('analyze-scan', () => {
     expect(result.recommendation).toBe('insufficient-evidence');
     expect(doc.coverage.accessGaps).toContainEqual(
       expect.objectContaining({ api: 'leash:ReadUsage', account: OTHER_ACCOUNT, reason: 'failed' }),
+    );
+  });
+
+  it('keeps an account unobserved when one batch of its planned trail folders was not read', async () => {
+    // Arrange: two folders planned; the part written covers only the first
+    const window = run('run-lost-batch');
+    await writeRun(window, [
+      { accountId: ACCOUNT, usage: 'trail', roles: [busy, idle], activeRoles: [busy] },
+    ]);
+    const folder = (day: string) => ({
+      runId: window.runId,
+      accountId: ACCOUNT,
+      readerAccountId: ACCOUNT,
+      bucket: 'trail-bucket',
+      region: REGION,
+      day,
+      prefix: `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/${day.replaceAll('-', '/')}/`,
+    });
+    const planned = [folder('2026-11-01'), folder('2026-11-02')];
+    await writePrefixes(bucket, window.runId, ACCOUNT, planned);
+    const catalog = await loadCatalog();
+    await writeRunUsage(bucket, window.runId, 'trail-test', {
+      accountId: ACCOUNT,
+      prefixes: [planned[0]!.prefix],
+      snapshot: snapshotUsage(new UsageAggregator(catalog, { from: window.from, to: window.to })),
+      gaps: [],
+      issues: [],
+    });
+
+    // Act
+    const out = await analyze(window);
+
+    // Assert: nothing is called unused on half the evidence
+    const doc = await document(out);
+    const idleResult = doc.identities.find((i) => i.name === 'idle')!;
+    expect(idleResult.unusedActions).toEqual([]);
+    expect(idleResult.recommendation).toBe('insufficient-evidence');
+    expect(doc.coverage.accessGaps).toContainEqual(
+      expect.objectContaining({
+        api: 'leash:ReadUsage',
+        account: ACCOUNT,
+        reason: 'failed',
+        detail: expect.stringContaining('did not read 1 planned trail folder'),
+      }),
     );
   });
 

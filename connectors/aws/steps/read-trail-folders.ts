@@ -116,6 +116,7 @@ export async function readTrailFolders(
     for (const r of list) if (r.snapshot) mergeSnapshots(agg, r.snapshot);
     await writeRunUsage(deps.work, list[0]!.item.runId, partName(list.map((r) => r.item.prefix)), {
       accountId,
+      prefixes: list.map((r) => r.item.prefix),
       snapshot: snapshotUsage(agg),
       gaps: list.flatMap((r) => r.gaps),
       issues: list.flatMap((r) => r.issues),

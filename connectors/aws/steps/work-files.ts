@@ -92,6 +92,11 @@ export interface DaySnapshotFile {
 /** `work/runs/<runId>/usage/<account>/*.json.gz`: usage one step read for an account. */
 export interface RunUsagePart {
   accountId: string;
+  /**
+   * The trail folders this part read (`read-trail-objects` parts): analysis checks that every
+   * planned folder was read, since a lost batch would make its days look idle.
+   */
+  prefixes?: string[];
   snapshot: UsageSnapshot;
   gaps: CoverageGap[];
   issues: InputIssue[];
