@@ -65,6 +65,17 @@ export interface LeashFunctionProps
    * @default FunctionDefaults.logRetention (three months)
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * A fixed name for the execution role, for roles other accounts trust by exact ARN (the
+   * scanner role in every account trusts `role/leash/leash-collect-account`, for instance).
+   * @default a name CloudFormation generates
+   */
+  readonly roleName?: string;
+  /**
+   * The execution role's IAM path, e.g. `/leash/`.
+   * @default `/`
+   */
+  readonly rolePath?: string;
 }
 
 /**
@@ -77,6 +88,9 @@ export interface LeashFunctionProps
  * any log group); add permissions with grant helpers (`bucket.grantPut(fn)`).
  */
 export class LeashFunction extends NodejsFunction {
+  /** The function's own execution role (also `role`, typed as the concrete Role). */
+  public readonly executionRole: Role;
+
   /**
    * @param scope the parent construct
    * @param id the construct id
@@ -84,7 +98,7 @@ export class LeashFunction extends NodejsFunction {
    *   `environment` and `bundling` are merged over the defaults
    */
   constructor(scope: Construct, id: string, props: LeashFunctionProps) {
-    const { logRetention, environment, bundling, ...rest } = props;
+    const { logRetention, environment, bundling, roleName, rolePath, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: logRetention ?? FunctionDefaults.logRetention,
       // Logs record what Leash changed in the account; they outlive the stack.
@@ -92,6 +106,8 @@ export class LeashFunction extends NodejsFunction {
     });
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      ...(roleName ? { roleName } : {}),
+      ...(rolePath ? { path: rolePath } : {}),
     });
     logGroup.grants.write(role);
 
@@ -112,6 +128,8 @@ export class LeashFunction extends NodejsFunction {
         nodeModules: [...FunctionDefaults.bundling.nodeModules, ...(bundling?.nodeModules ?? [])],
       },
     });
+
+    this.executionRole = role;
 
     // Tracing is switched on here rather than through the `tracing` prop, which would put the
     // X-Ray grant on "*" into the role's default policy, where an acknowledgment would also hide
@@ -142,5 +160,14 @@ export class LeashFunction extends NodejsFunction {
       { id: 'AwsSolutions-L1', reason: runtimeReason },
       { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
     );
+  }
+
+  /**
+   * The ARNs `grantInvoke` allows: the unqualified function ARN only. Leash publishes no versions
+   * or aliases and its callers (Step Functions, Scheduler) invoke the unqualified ARN, so the
+   * `<arn>:*` that `Function` adds for qualified invocations would be an unused wildcard.
+   */
+  override get resourceArnsForGrantInvoke(): string[] {
+    return [this.functionArn];
   }
 }

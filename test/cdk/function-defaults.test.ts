@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { FunctionDefaults, LeashFunction } from '../../cdk/constructs/function-defaults.ts';
@@ -121,6 +122,50 @@ describe('LeashFunction', () => {
 
     // Assert: a DLQ matters only for asynchronous invocations, so each function decides.
     expect(rules).toEqual(['Serverless-LambdaDLQ']);
+  });
+
+  it('gives the execution role a fixed name and path when asked, for cross-account trust', () => {
+    // Arrange
+    const { fn, template } = aFunctionStack({
+      roleName: 'leash-collect-account',
+      rolePath: '/leash/',
+    });
+
+    // Act / Assert
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'leash-collect-account',
+      Path: '/leash/',
+    });
+    expect(fn.executionRole).toBe(fn.role);
+  });
+
+  it('lets grantInvoke allow the unqualified function ARN only, not every version', () => {
+    // Arrange
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Functions');
+    const fn = new LeashFunction(stack, 'CollectGrants', { entry: ENTRY });
+    const caller = new Role(stack, 'Caller', {
+      assumedBy: new ServicePrincipal('states.amazonaws.com'),
+    });
+
+    // Act
+    fn.grantInvoke(caller);
+
+    // Assert
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(caller.node.defaultChild as CfnRole) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'lambda:InvokeFunction',
+            Resource: {
+              'Fn::GetAtt': [stack.getLogicalId(fn.node.defaultChild as CfnFunction), 'Arn'],
+            },
+          },
+        ],
+      },
+    });
   });
 
   it('still reports a wildcard grant added later, despite the X-Ray acknowledgment', () => {
