@@ -1,9 +1,9 @@
 /**
- * A scheduled scan end to end, in-process: every step of the scan state machine is the exported
- * Lambda handler, called in the state machine's order with the events it passes (start-scan,
- * then per account collect-account and read-trail-objects, collect-entra, analyze-scan,
- * publish-events), against moto (IAM, STS, CloudTrail's S3 files, the Leash bucket and table,
- * Secrets Manager, the Leash bus with a rule to SQS) and the loopback Graph server.
+ * A scheduled scan end to end, in-process: the scan state machine exactly as `cdk synth` emits
+ * it is walked by the test ASL interpreter (test/helpers/asl.ts), which calls the exported Lambda
+ * handlers for its tasks, against moto (IAM, STS, CloudTrail's S3 files, the Leash bucket and
+ * table, Secrets Manager, the Leash bus with a rule to SQS) and the loopback Graph server. So the
+ * definition's paths, choices and maps and the handlers' inputs and outputs are tested together.
  */
 import {
   CreateEventBusCommand,
@@ -12,6 +12,8 @@ import {
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import {
   afterAll,
   afterEach,
@@ -25,29 +27,25 @@ import {
 } from 'vitest';
 import { openDynamoStore } from '#adapters/dynamodb/leash-store.ts';
 import type { AwsClients } from '#connectors/aws/clients.ts';
-import { readAccounts, readPrefixes } from '#connectors/aws/steps/work-files.ts';
-import { type Bucket, getJson } from '#connectors/scan-run/bucket.ts';
-import type { CollectEntraResult } from '#connectors/scan-run/collect-entra.ts';
+import { type Bucket, getBytes, getJson } from '#connectors/scan-run/bucket.ts';
 import type { PublishEventsResult } from '#connectors/scan-run/publish-events.ts';
 import { FindingCreatedDetailSchema, ScanCompletedDetailSchema } from '#core/model/events.ts';
 import { FindingsDocumentSchema } from '#core/model/findings.ts';
 import {
   type AnalyzeScanOutput,
-  type CollectAccountOutput,
   ENV,
   INLINE_PREFIX_LIMIT,
-  type ReadTrailObjectsInput,
   type ReadTrailObjectsOutput,
-  type RunWindow,
-  type StartScanInput,
   type StartScanOutput,
 } from '#functions/shared/contract.ts';
+import { type Json, runStateMachine } from '#test/helpers/asl.ts';
 import { type GraphServer, startGraphServer } from '#test/helpers/graph-server.ts';
 import { resetMoto, TEST_CREDENTIALS } from '#test/helpers/moto.ts';
 import { MotoSqs, type TestQueue } from '#test/helpers/moto-sqs.ts';
 import {
   BUCKET,
   createBucketAndTable,
+  type Handler,
   loadHandler,
   motoClients,
   motoDynamo,
@@ -68,6 +66,9 @@ import {
   trust,
   uploadTrailFiles,
 } from '#test/helpers/seed-aws.ts';
+import type { HandlerName } from '../../cdk/constructs/leash-functions.ts';
+import { scanStateMachineDefinition } from '../../cdk/constructs/scan-state-machine.ts';
+import { LeashStack } from '../../cdk/stacks/leash-stack.ts';
 
 const endpoint = inject('motoEndpoint');
 const BUS = 'leash';
@@ -83,6 +84,7 @@ let queue: TestQueue;
 
 beforeAll(async () => {
   graph = await startGraphServer(smallTenant());
+  definition = synthesizedDefinition();
 });
 
 afterAll(async () => {
@@ -177,64 +179,77 @@ async function deploy(): Promise<{ accountId: string; asOf: number; secretArn: s
   return { accountId, asOf: start + 3 * DAY_MS, secretArn: ARN! };
 }
 
-/** Runs the state machine's steps in order, as Step Functions would. */
+/** The scan state machine as `cdk synth` emits it, with function names for the handlers. */
+function synthesizedDefinition(): Json {
+  // Bundling is skipped: only the definition is wanted, not the functions' code.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new LeashStack(app, 'Leash');
+  const template = Template.fromStack(stack).toJSON();
+  return scanStateMachineDefinition(template, { bucketName: BUCKET }) as unknown as Json;
+}
+
+/** The functions the scan calls (send-weekly-report runs on its own schedule). */
+const HANDLERS: Partial<
+  Record<HandlerName, () => Promise<{ handler: Handler<unknown, unknown> }>>
+> = {
+  'start-scan': () => import('#functions/start-scan.ts'),
+  'collect-account': () => import('#functions/collect-account.ts'),
+  'read-trail-objects': () => import('#functions/read-trail-objects.ts'),
+  'read-event-history': () => import('#functions/read-event-history.ts'),
+  'collect-entra': () => import('#functions/collect-entra.ts'),
+  'analyze-scan': () => import('#functions/analyze-scan.ts'),
+  'publish-events': () => import('#functions/publish-events.ts'),
+};
+
+/** What one execution did: the states entered, and each function's outputs. */
+interface Execution {
+  trace: string[];
+  outputs: Map<string, unknown[]>;
+}
+
+/**
+ * Runs the synthesized state machine in-process: the test interpreter walks the definition and
+ * calls the exported handlers (loaded after the settings are stubbed) for its tasks.
+ */
 async function runScan(
   runId: string,
-  asOf: number,
-): Promise<{
-  started: StartScanOutput;
-  analyzed: AnalyzeScanOutput;
-  published: PublishEventsResult;
-}> {
-  const startScan = await loadHandler<StartScanInput, StartScanOutput>(
-    () => import('#functions/start-scan.ts'),
+  input: { asOf: string; lookbackDays: number },
+): Promise<Execution> {
+  const handlers = new Map<string, (event: unknown) => Promise<unknown>>();
+  for (const [name, importer] of Object.entries(HANDLERS))
+    if (importer) handlers.set(name, await loadHandler(importer));
+  const outputs = new Map<string, unknown[]>();
+  const trace: string[] = [];
+  await runStateMachine(
+    definition as { [k: string]: Json },
+    input,
+    {
+      trace,
+      invoke: async (name, payload) => {
+        const handler = handlers.get(name);
+        if (!handler) throw new Error(`the definition calls an unknown function ${name}`);
+        const out = await handler(payload);
+        outputs.set(name, [...(outputs.get(name) ?? []), out]);
+        return out as Json;
+      },
+      getObject: async (b, key) => {
+        expect(b).toBe(BUCKET);
+        return new TextDecoder().decode(await getBytes(bucket, key));
+      },
+    },
+    { name: runId, startTime: input.asOf },
   );
-  const started = await startScan({
-    executionName: runId,
-    input: { asOf: new Date(asOf).toISOString(), lookbackDays: 7 },
-    startTime: new Date(asOf).toISOString(),
-  });
-  const window: RunWindow = {
-    runId: started.runId,
-    asOf: started.asOf,
-    from: started.from,
-    to: started.to,
-  };
-  // CollectAccounts: a Distributed Map over accounts.json.
-  const collectAccount = await loadHandler<unknown, CollectAccountOutput>(
-    () => import('#functions/collect-account.ts'),
-  );
-  const readTrail = await loadHandler<ReadTrailObjectsInput, ReadTrailObjectsOutput>(
-    () => import('#functions/read-trail-objects.ts'),
-  );
-  for (const item of await readAccounts(bucket, runId)) {
-    const collected = await collectAccount(item);
-    if (collected.usage === 'trail' && collected.prefixes) {
-      if (collected.prefixCount <= INLINE_PREFIX_LIMIT)
-        await readTrail({ manifest: collected.prefixes });
-      else {
-        const folders = await readPrefixes(bucket, collected.prefixes.key);
-        for (let i = 0; i < folders.length; i += 16)
-          await readTrail({ Items: folders.slice(i, i + 16) });
-      }
-    }
-  }
-  if (started.entra) {
-    const collectEntra = await loadHandler<RunWindow, CollectEntraResult>(
-      () => import('#functions/collect-entra.ts'),
-    );
-    await collectEntra(window);
-  }
-  const analyze = await loadHandler<RunWindow, AnalyzeScanOutput>(
-    () => import('#functions/analyze-scan.ts'),
-  );
-  const analyzed = await analyze(window);
-  const publish = await loadHandler<AnalyzeScanOutput, PublishEventsResult>(
-    () => import('#functions/publish-events.ts'),
-  );
-  const published = await publish(analyzed);
-  return { started, analyzed, published };
+  return { trace, outputs };
 }
+
+/** The one output of a function in an execution. */
+function onlyOutput<T>(run: Execution, name: HandlerName): T {
+  const outs = run.outputs.get(name) ?? [];
+  expect(outs).toHaveLength(1);
+  return outs[0] as T;
+}
+
+let definition: Json;
 
 describe('a scheduled scan, step by step', () => {
   it('persists the findings of the account and the tenant and puts the events', async () => {
@@ -248,10 +263,30 @@ describe('a scheduled scan, step by step', () => {
     });
 
     // Act
-    const { started, analyzed, published } = await runScan('scan-1', asOf);
+    const input = { asOf: new Date(asOf).toISOString(), lookbackDays: 7 };
+    const run = await runScan('scan-1', input);
+    const started = onlyOutput<StartScanOutput>(run, 'start-scan');
+    const analyzed = onlyOutput<AnalyzeScanOutput>(run, 'analyze-scan');
+    const published = onlyOutput<PublishEventsResult>(run, 'publish-events');
 
     // Assert: the document
     expect(started).toMatchObject({ runId: 'scan-1', accountCount: 1, entra: true });
+    // Seven days of one region's folders are few: one read-trail-objects call reads them all.
+    expect(run.trace).toEqual([
+      'StartScan',
+      'CollectAccounts',
+      'CollectAccount',
+      'UsageSource',
+      'ReadTrailFoldersInline',
+      'AccountDone',
+      'EntraConfigured',
+      'CollectEntra',
+      'AnalyzeScan',
+      'PublishEvents',
+      'ScanSucceeded',
+    ]);
+    expect(run.outputs.get('read-trail-objects')).toHaveLength(1);
+    expect(run.outputs.has('read-event-history')).toBe(false);
     const doc = FindingsDocumentSchema.parse(await getJson(bucket, analyzed.findings.key));
     expect(doc.accounts).toEqual([accountId]);
     expect(doc.tenants).toEqual([SMALL_TENANT.TENANT]);
@@ -288,8 +323,41 @@ describe('a scheduled scan, step by step', () => {
     expect(published.findingCreated).toBe(alerting.length);
 
     // Running the same execution again (a redrive) changes nothing in the store.
-    const again = await runScan('scan-1', asOf);
-    expect(again.analyzed).toEqual(analyzed);
+    const again = await runScan('scan-1', input);
+    expect(onlyOutput(again, 'analyze-scan')).toEqual(analyzed);
+    expect(onlyOutput<ReadTrailObjectsOutput>(again, 'read-trail-objects').objects).toBe(0);
     expect((await store.scans()).map((s) => s.runId)).toEqual(['scan-1']);
+  });
+
+  it('reads the trail folders through the Distributed Map, in batches', async () => {
+    // Arrange: 60 days of one region are more folders than one invocation reads; Entra is off
+    const { accountId, asOf } = await deploy();
+    stubHandlerEnv(endpoint, {
+      [ENV.regions]: REGION,
+      [ENV.mode]: 'account',
+      [ENV.eventBus]: BUS,
+    });
+
+    // Act
+    const run = await runScan('scan-long', {
+      asOf: new Date(asOf).toISOString(),
+      lookbackDays: 60,
+    });
+
+    // Assert: the batched path was taken, every folder read once, the same verdicts
+    const collected = onlyOutput<{ prefixCount: number }>(run, 'collect-account');
+    expect(collected.prefixCount).toBeGreaterThan(INLINE_PREFIX_LIMIT);
+    const batches = (run.outputs.get('read-trail-objects') ?? []) as ReadTrailObjectsOutput[];
+    expect(batches).toHaveLength(Math.ceil(collected.prefixCount / 16));
+    expect(batches.reduce((n, b) => n + b.prefixes, 0)).toBe(collected.prefixCount);
+    expect(run.trace).toContain('ReadTrailFolders');
+    expect(run.trace).not.toContain('ReadTrailFoldersInline');
+    expect(run.trace).not.toContain('CollectEntra');
+    const analyzed = onlyOutput<AnalyzeScanOutput>(run, 'analyze-scan');
+    const doc = FindingsDocumentSchema.parse(await getJson(bucket, analyzed.findings.key));
+    expect(doc.accounts).toEqual([accountId]);
+    const app = doc.identities.find((i) => i.name === 'app')!;
+    expect(app.usedActions.map((a) => a.action)).toEqual(['s3:ListAllMyBuckets']);
+    expect(app.unusedActions).toEqual(['s3:CreateBucket']);
   });
 });
