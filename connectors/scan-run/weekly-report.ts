@@ -8,8 +8,9 @@
  *
  * About the link: a presigned URL is valid for at most 7 days (SigV4), and no longer than the
  * credentials that signed it. A Lambda function signs with its execution role's temporary
- * credentials, so the link may stop working before 7 days; the message therefore also names the
- * report's S3 location, which anyone allowed to read the bucket can open at any time.
+ * credentials, so the link is presigned only for as long as those credentials last
+ * ({@link linkLifetime}), the message says until when, and it also names the report's S3
+ * location, which anyone allowed to read the bucket can open at any time.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -130,8 +131,14 @@ export async function sendWeeklyReport(deps: WeeklyReportDeps): Promise<WeeklyRe
       getSignedUrl(deps.bucket.s3, new GetObjectCommand({ Bucket: deps.bucket.name, Key: key }), {
         expiresIn,
       }));
-  const link = await presign(keys.html, LINK_SECONDS);
-  const message = headlineMessage(headline, link, `s3://${deps.bucket.name}/${prefix}`);
+  const linkSeconds = await linkLifetime(deps.bucket, now);
+  const link = await presign(keys.html, linkSeconds);
+  const message = headlineMessage(
+    headline,
+    link,
+    `s3://${deps.bucket.name}/${prefix}`,
+    new Date(now + linkSeconds * 1000).toISOString(),
+  );
   const out = await deps.sns.send(
     new PublishCommand({
       TopicArn: deps.topicArn,
@@ -205,8 +212,29 @@ export function headlineSubject(h: WeeklyHeadline): string {
   return `Leash weekly report ${h.day}: ${h.open.critical} critical, ${h.open.high} high open`;
 }
 
-/** The message body: the figures, the link, where the files are. */
-export function headlineMessage(h: WeeklyHeadline, link: string, folder: string): string {
+/**
+ * How long the link can honestly be promised to work: 7 days (SigV4's maximum), but never past
+ * the expiry of the credentials that sign it (a Lambda role's session lasts hours), less a minute.
+ */
+export async function linkLifetime(bucket: Bucket, now: number): Promise<number> {
+  let expiration: Date | undefined;
+  try {
+    expiration = (await bucket.s3.config.credentials()).expiration;
+  } catch {
+    // No credentials to inspect: the presigner will fail with a clear error of its own.
+  }
+  if (!expiration) return LINK_SECONDS;
+  const left = Math.floor((expiration.getTime() - now) / 1000) - 60;
+  return Math.max(60, Math.min(LINK_SECONDS, left));
+}
+
+/** The message body: the figures, the link and until when it works, where the files are. */
+export function headlineMessage(
+  h: WeeklyHeadline,
+  link: string,
+  folder: string,
+  linkExpires: string,
+): string {
   const scopes = [
     h.accounts.length > 0 ? `${h.accounts.length} AWS account(s)` : undefined,
     h.tenants.length > 0 ? `${h.tenants.length} Entra tenant(s)` : undefined,
@@ -224,6 +252,6 @@ export function headlineMessage(h: WeeklyHeadline, link: string, folder: string)
       : []),
     '',
     `Report: ${link}`,
-    `(The link works for up to 7 days. The report is also at ${folder}: report.html, report.md, report.json.)`,
+    `(The link works until ${linkExpires}. The report stays at ${folder}: report.html, report.md, report.json.)`,
   ].join('\n');
 }

@@ -140,7 +140,9 @@ describe('send-weekly-report', () => {
     const link = /Report: (\S+)/.exec(note?.Message ?? '')?.[1] ?? '';
     const url = new URL(link);
     expect(url.pathname).toBe(`/${BUCKET}/reports/2026-11-16/report.html`);
+    // Static test credentials never expire, so the link gets SigV4's full 7 days, and says so.
     expect(url.searchParams.get('X-Amz-Expires')).toBe('604800');
+    expect(note?.Message).toMatch(/The link works until \d{4}-\d{2}-\d{2}T/);
     // The link opens the report.
     vi.useRealTimers();
     const res = await fetch(link);
