@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, chromiumAvailable } from '#test/browser/chromium.ts';
 import { pythonEnv } from '#test/helpers/python-env.ts';
 import { generateCorpus } from './generate-corpus.ts';
 
@@ -86,5 +87,34 @@ if (!motoReady) {
   const e = child('entra.ts', ['--json']);
   console.log(
     `entra inventory (loopback Graph): ${Number(e.servicePrincipals).toLocaleString('en-US')} service principals in ${Number(e.seconds).toFixed(2)} s (${Number(e.requests).toLocaleString('en-US')} requests, ${Number(e.batches).toLocaleString('en-US')} $batch calls); peak RSS ${Number(e.peakRssMiB).toFixed(0)} MiB (server in the same process)`,
+  );
+}
+// GitHub inventory of a generated 500-repository organization on the loopback GitHub server.
+{
+  const g = child('github.ts', ['--json']);
+  console.log(
+    `github inventory (loopback REST): ${g.repositories} repositories in ${Number(g.seconds).toFixed(2)} s (${Number(g.pacedSeconds).toFixed(1)} s with github.com pacing: code searches 2 s apart), ${Number(g.requests).toLocaleString('en-US')} requests (${g.deployKeyRequests} deploy-key listings, ${g.auditLogRequests} audit-log pages, ${g.searchRequests} code searches, ${g.contentRequests} file reads): ${g.fitsBudget ? 'fits' : 'does not fit'} a ${Number(g.budget).toLocaleString('en-US')}-requests-per-hour budget; ${g.identities} identities, ${g.agentRepositories} agent repositories; peak RSS ${Number(g.peakRssMiB).toFixed(0)} MiB (server in the same process)`,
+  );
+}
+// The HTML report of 5,000 identities opened in headless Chromium (Debian's; bash scripts/setup-browser.sh).
+if (!chromiumAvailable()) {
+  console.log(
+    `report in the browser: skipped, no Chromium at ${CHROMIUM} (bash scripts/setup-browser.sh)`,
+  );
+} else {
+  const r = child('report.ts', ['--json']);
+  console.log(
+    `report in the browser: ${Number(r.identities).toLocaleString('en-US')} identities, ${Number(r.htmlMiB).toFixed(1)} MiB of self-contained HTML built and rendered in ${Number(r.renderSeconds).toFixed(2)} s; headless Chromium loads and paints it in ${Number(r.browserSeconds).toFixed(2)} s, median of 3 (range ${Number(r.browserMinSeconds).toFixed(2)} to ${Number(r.browserMaxSeconds).toFixed(2)}; budget < 5); ${Number(r.domNodes).toLocaleString('en-US')} DOM nodes`,
+  );
+}
+// Containment: a Finding Created event to the AI agent role's sessions revoked, on moto (issue 6).
+if (!motoReady) {
+  console.log(
+    'containment pipeline: skipped, moto is not installed (bash scripts/setup-python-env.sh)',
+  );
+} else {
+  const c = child('containment.ts', ['--runs', '50']);
+  console.log(
+    `containment pipeline (moto on loopback, handlers in-process, no AWS propagation delay): Finding Created to sessions revoked, p50 ${Math.round(c.p50Ms!)} ms, p95 ${Math.round(c.p95Ms!)} ms over ${c.runs} runs (budget p95 < 2,000 ms); max ${Math.round(c.maxMs!)} ms`,
   );
 }

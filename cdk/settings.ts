@@ -31,6 +31,12 @@ export const SETTINGS_DEFAULTS = {
   'leash:regions': '',
   /** Days the Leash event bus archives its events; 0: no archive. */
   'leash:eventArchiveDays': 0,
+  /** Minutes a containment approval request waits for an answer before it expires. */
+  'leash:approvalTtlMinutes': 1440,
+  /** Comma-separated name patterns (`*` wildcard) containment never touches, besides break-glass. */
+  'leash:protectedNamePatterns': '',
+  /** ARN of a Secrets Manager secret holding a Slack incoming-webhook URL; empty: no Slack. */
+  'leash:slackWebhookSecretArn': '',
 } as const;
 
 /** The highest lookback a scan accepts (functions/shared/config.ts checks the same bound). */
@@ -112,6 +118,19 @@ const SettingsSchema = z
         .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a list of region codes, e.g. eu-west-1'),
     ),
     'leash:eventArchiveDays': integer(0, 3650),
+    'leash:approvalTtlMinutes': integer(5, 7 * 24 * 60),
+    'leash:protectedNamePatterns': list(
+      z.string().regex(/^[\w*+=,.@/-]+$/, 'must be a list of name patterns, e.g. *break-glass*'),
+    ),
+    'leash:slackWebhookSecretArn': z.union([
+      z.literal(''),
+      z
+        .string()
+        .regex(
+          /^arn:[\w-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+          'must be the complete ARN of a Secrets Manager secret (with its 6-character suffix)',
+        ),
+    ]),
   })
   .refine((s) => s['leash:mode'] === 'account' || s['leash:managementAccountId'] !== '', {
     message:
@@ -135,6 +154,11 @@ export interface LeashSettings {
   /** Empty: every enabled region of each account. */
   readonly regions: readonly string[];
   readonly eventArchiveDays: number;
+  readonly approvalTtlMinutes: number;
+  /** Besides the built-in break-glass and Leash patterns. */
+  readonly protectedNamePatterns: readonly string[];
+  /** Undefined: no Slack. */
+  readonly slackWebhookSecretArn?: string;
 }
 
 /** Raised when a context value is missing its form or out of range; names every bad key. */
@@ -185,5 +209,10 @@ export function readLeashSettings(node: Node): LeashSettings {
     accountConcurrency: s['leash:accountConcurrency'],
     regions: s['leash:regions'],
     eventArchiveDays: s['leash:eventArchiveDays'],
+    approvalTtlMinutes: s['leash:approvalTtlMinutes'],
+    protectedNamePatterns: s['leash:protectedNamePatterns'],
+    ...(s['leash:slackWebhookSecretArn']
+      ? { slackWebhookSecretArn: s['leash:slackWebhookSecretArn'] }
+      : {}),
   };
 }

@@ -1,9 +1,16 @@
 /** The `leash` command-line program. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import {
+  answerCommand,
+  auditCommand,
+  containCommand,
+  rollbackCommand,
+} from '#cli/commands/contain.ts';
 import { graphPermissionsImportCommand } from '#cli/commands/graph-permissions.ts';
 import { historyCommand } from '#cli/commands/history.ts';
 import { permissionsCommand } from '#cli/commands/permissions.ts';
+import { reportCommand } from '#cli/commands/report.ts';
 import { scanCommand } from '#cli/commands/scan.ts';
 import { EXIT, handleError, UsageError } from '#cli/errors.ts';
 import { DEFAULT_STORE_PATH } from '#cli/store.ts';
@@ -162,6 +169,24 @@ they are skipped and listed, with file and location, in findings.json under cove
     .action(async (opts) => {
       run(await historyCommand(opts, { stdout: process.stdout, stderr: process.stderr }));
     });
+  program
+    .command('report')
+    .description(
+      'Write the weekly rightsizing report of a findings document, with what changed, the trend and containment from the store: report.html, report.md, report.csv, report.json.',
+    )
+    .argument('<findings>', 'findings.json, or the folder `leash scan --out` wrote')
+    .requiredOption('--out <dir>', 'folder to write the reports to (created if missing)')
+    .option(
+      '--since <when>',
+      'start of "what changed": a period before the scan (7d, 2w) or an ISO date',
+      '7d',
+    )
+    .option('--format <list>', 'formats to write: html,md,csv,json', 'html,md,csv,json')
+    .option('--store <kind>', 'local (the embedded store in --store-path) or memory', 'local')
+    .option('--store-path <dir>', `directory of the local store (default ${DEFAULT_STORE_PATH})`)
+    .action(async (findings: string, opts) => {
+      run(await reportCommand(findings, opts, { stdout: process.stdout, stderr: process.stderr }));
+    });
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('graph-permissions')
@@ -208,6 +233,7 @@ they are skipped and listed, with file and location, in findings.json under cove
         throw new UsageError(`permissions knows the provider aws, not "${provider}"`);
       run(permissionsCommand(opts, process.stdout));
     });
+  registerContainment(program, run);
   return program;
 }
 
@@ -230,4 +256,70 @@ export async function main(argv: string[]): Promise<number> {
     }
     return handleError(err, (line) => process.stderr.write(`${line}\n`));
   }
+}
+
+/** `leash contain`, `approve`, `deny`, `rollback`, `audit` (cli/commands/contain.ts). */
+function registerContainment(program: Command, run: (code: number) => void): void {
+  const io = { stdout: process.stdout, stderr: process.stderr };
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const common = (c: Command) =>
+    c
+      .option('--store <kind>', 'local (the embedded store in --store-path) or memory', 'local')
+      .option('--store-path <dir>', `directory of the local store (default ${DEFAULT_STORE_PATH})`)
+      .option('--table <name>', "deployed mode: the deployment's table (stack output TableName)")
+      .option(
+        '--audit-table <name>',
+        'deployed mode: the audit table (stack output AuditTableName)',
+      )
+      .option('--region <region>', 'AWS region of the deployment and the clients')
+      .option('--endpoint-url <url>', 'send every AWS call to this endpoint (LocalStack, moto)')
+      .option(
+        '--containment-role <name>',
+        "assume this role (path/name, e.g. leash/leash-containment) in the target's account",
+      )
+      .option('--policies <dir>', 'Cedar policy directory (default: the policies Leash ships)')
+      .option('--json', 'print JSON');
+  common(
+    program
+      .command('contain')
+      .description(
+        'Contain one AWS identity: policy decides (auto, approval or forbidden); prints the exact calls first.',
+      )
+      .argument('<target>', 'ARN of the IAM role, IAM user or Lambda function')
+      .requiredOption(
+        '--kind <kind>',
+        'aws.revoke-sessions, aws.quarantine, aws.deactivate-access-keys, ...',
+      )
+      .option('--dry-run', 'print the decision and the plan; change nothing')
+      .option('--reason <text>', 'why (recorded in the audit log)')
+      .option('--class <class>', 'ai-agent, workload or human (policy sees it)')
+      .option('--tag <key=value>', 'a tag of the identity policy should see (repeatable)', collect)
+      .option('--params <json>', 'kind parameters, e.g. {"policyArn":"arn:aws:iam::aws:policy/X"}'),
+  ).action(async (target: string, opts) => run(await containCommand(target, opts, io)));
+  for (const decision of ['approve', 'deny'] as const) {
+    common(
+      program
+        .command(decision)
+        .description(
+          decision === 'approve'
+            ? 'Approve a pending containment (local: applies it now; deployed: resumes the workflow).'
+            : 'Deny a pending containment: nothing is applied.',
+        )
+        .argument('<requestId>', 'the ctn-... id')
+        .option('--reason <text>', 'recorded with the answer'),
+    ).action(async (id: string, opts) => run(await answerCommand(decision, id, opts, io)));
+  }
+  common(
+    program
+      .command('rollback')
+      .description('Undo what a containment applied, exactly, and say what cannot be restored.')
+      .argument('<requestId>', 'the ctn-... id')
+      .option('--reason <text>', 'recorded in the audit log'),
+  ).action(async (id: string, opts) => run(await rollbackCommand(id, opts, io)));
+  common(
+    program
+      .command('audit')
+      .description('Print the whole audit chain of a containment request.')
+      .argument('<requestId>', 'the ctn-... id'),
+  ).action(async (id: string, opts) => run(await auditCommand(id, opts, io)));
 }

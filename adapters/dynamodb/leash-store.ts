@@ -13,6 +13,7 @@ import { DynamoAuditLog } from '#adapters/dynamodb/audit-log.ts';
 import type { BatchWriteOptions } from '#adapters/dynamodb/batch-write.ts';
 import { DynamoFindingStore } from '#adapters/dynamodb/finding-store.ts';
 import { DynamoInventoryStore } from '#adapters/dynamodb/inventory-store.ts';
+import { DynamoLockStore } from '#adapters/dynamodb/lock-store.ts';
 import { DEFAULT_TABLE } from '#adapters/dynamodb/table.ts';
 import { DynamoUsageStore } from '#adapters/dynamodb/usage-store.ts';
 import { composeStore, type LeashStore } from '#core/ports/leash-store.ts';
@@ -59,5 +60,6 @@ export function openDynamoStore(options: DynamoStoreOptions): LeashStore {
     ),
     approvals: new DynamoApprovalStore(doc, table),
     audit: new DynamoAuditLog(doc, table),
+    locks: new DynamoLockStore(doc, table),
   });
 }

@@ -32,6 +32,7 @@
  * | A containment request's audit chain, in order    | table | pk = AUDIT#<requestId>, begins_with(sk, ENTRY#) |
  * | Audit entries about an identity, by time         | GSI2  | gsi2pk = IDENTITY#<identityId>,                 |
  * |                                                  |       | begins_with(gsi2sk, AUDIT#)                     |
+ * | The containment lock of an identity              | table | pk = LOCK#<key>, sk = LOCK                      |
  *
  * Item types (`type` attribute):
  * - finding:  pk SCOPE#<scope>, sk FINDING#<key>; the StoredFinding attributes; gsi1 while open
@@ -51,6 +52,8 @@
  *   Created with attribute_not_exists(pk); every transition conditioned on status = pending.
  * - audit:    pk AUDIT#<requestId>, sk ENTRY#<seq, 9 digits>; the AuditEntry; gsi2sk
  *   AUDIT#<ISO time>#<requestId>#<seq>. Put only with attribute_not_exists(pk): never replaced.
+ * - lock:     pk LOCK#<key>, sk LOCK; key, holder, until (epoch ms), `ttl`. Put on condition
+ *   free, expired or same holder; deleted on condition same holder (core/ports/lock-store.ts).
  *
  * Every key is derived from the run id, the finding key, the identity id, the grant hash, the
  * day and action, or the request id, so a retried write overwrites the same items with the

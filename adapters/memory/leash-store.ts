@@ -6,6 +6,7 @@ import { MemoryApprovalStore } from '#adapters/memory/approval-store.ts';
 import { MemoryAuditLog } from '#adapters/memory/audit-log.ts';
 import { MemoryFindingStore } from '#adapters/memory/finding-store.ts';
 import { MemoryInventoryStore } from '#adapters/memory/inventory-store.ts';
+import { MemoryLockStore } from '#adapters/memory/lock-store.ts';
 import { MemoryUsageStore } from '#adapters/memory/usage-store.ts';
 import { composeStore, type LeashStore } from '#core/ports/leash-store.ts';
 
@@ -17,5 +18,6 @@ export function openMemoryStore(options: { usageRetentionDays?: number } = {}): 
     usage: new MemoryUsageStore(options.usageRetentionDays),
     approvals: new MemoryApprovalStore(),
     audit: new MemoryAuditLog(),
+    locks: new MemoryLockStore(),
   });
 }

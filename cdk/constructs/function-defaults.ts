@@ -76,6 +76,12 @@ export interface LeashFunctionProps
    * @default `/`
    */
   readonly rolePath?: string;
+  /**
+   * An execution role made beforehand (it gets the log group grant); `roleName` and `rolePath`
+   * are then ignored.
+   * @default a role made for the function
+   */
+  readonly executionRole?: Role;
 }
 
 /**
@@ -98,17 +104,20 @@ export class LeashFunction extends NodejsFunction {
    *   `environment` and `bundling` are merged over the defaults
    */
   constructor(scope: Construct, id: string, props: LeashFunctionProps) {
-    const { logRetention, environment, bundling, roleName, rolePath, ...rest } = props;
+    const { logRetention, environment, bundling, roleName, rolePath, executionRole, ...rest } =
+      props;
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: logRetention ?? FunctionDefaults.logRetention,
       // Logs record what Leash changed in the account; they outlive the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const role = new Role(scope, `${id}Role`, {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      ...(roleName ? { roleName } : {}),
-      ...(rolePath ? { path: rolePath } : {}),
-    });
+    const role =
+      executionRole ??
+      new Role(scope, `${id}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        ...(roleName ? { roleName } : {}),
+        ...(rolePath ? { path: rolePath } : {}),
+      });
     logGroup.grants.write(role);
 
     super(scope, id, {

@@ -1,8 +1,9 @@
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -22,7 +23,24 @@ export const HANDLER_NAMES = [
   'analyze-scan',
   'publish-events',
   'send-weekly-report',
+  'decide-containment',
+  'wait-for-approval',
+  'apply-containment',
+  'answer-approval',
+  'expire-approvals',
 ] as const;
+
+/** The functions of containment (cdk/constructs/containment-state-machine.ts). */
+export const CONTAINMENT_HANDLER_NAMES = [
+  'decide-containment',
+  'wait-for-approval',
+  'apply-containment',
+  'answer-approval',
+  'expire-approvals',
+] as const satisfies readonly (typeof HANDLER_NAMES)[number][];
+
+/** A containment function's name. */
+export type ContainmentHandlerName = (typeof CONTAINMENT_HANDLER_NAMES)[number];
 
 /** A handler's name, also its file name (`functions/<name>.ts`) and its Powertools service. */
 export type HandlerName = (typeof HANDLER_NAMES)[number];
@@ -86,6 +104,32 @@ const SPECS: Readonly<Record<HandlerName, FunctionSpec>> = {
     memorySize: 1024,
     timeout: Duration.minutes(5),
   },
+  // Containment is small work on one identity; memory buys the CPU that evaluating Cedar uses.
+  'decide-containment': {
+    description: 'Leash: validates a containment request and decides it by the Cedar policies',
+    memorySize: 1024,
+    timeout: Duration.seconds(30),
+  },
+  'wait-for-approval': {
+    description: 'Leash: stores an approval request with its task token and tells the approvers',
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+  },
+  'apply-containment': {
+    description: "Leash: applies a containment through the account's containment role",
+    memorySize: 1024,
+    timeout: Duration.minutes(2),
+  },
+  'answer-approval': {
+    description: 'Leash: the approval endpoint; records an answer and resumes the workflow',
+    memorySize: 512,
+    timeout: Duration.seconds(30),
+  },
+  'expire-approvals': {
+    description: 'Leash: expires overdue approval requests and ends their workflows',
+    memorySize: 512,
+    timeout: Duration.minutes(2),
+  },
 };
 
 /** Properties of {@link LeashFunctions}. */
@@ -106,16 +150,26 @@ export interface LeashFunctionsProps {
   readonly entraSecret?: ISecret;
   /** Where send-weekly-report's failed asynchronous invocations go. */
   readonly reportDeadLetterQueue: IQueue;
+  /**
+   * Execution roles made elsewhere, by function (apply-containment's role exists before it, as
+   * every account's containment role trusts it by ARN).
+   */
+  readonly roles?: Partial<Record<HandlerName, Role>>;
+  /** Extra bundling per function (the Cedar policies copied beside decide-containment). */
+  readonly bundling?: Partial<Record<HandlerName, BundlingOptions>>;
 }
 
 /**
- * The eight Leash Lambdas, each with its own log group and execution role under `/leash/` (the
+ * The Leash Lambdas (eight for scanning and reporting, five for containment), each with its own
+ * log group and execution role under `/leash/` (the
  * containment role may never touch that path), sized per step, and granted exactly the data it
  * uses: work files by key prefix, the table, the bus, the topic, the secret.
  *
  * The four scanning functions have fixed role names ({@link SCANNING_ROLE_NAMES}), because the
  * scanner role in every account trusts them by ARN, and may assume `leash/leash-scanner` in any
- * account; nothing else here can.
+ * account; nothing else here can. `apply-containment` runs as the fixed role
+ * `leash/leash-apply-containment` (made by the stack and passed in `roles`), the only one every
+ * account's containment role trusts.
  */
 export class LeashFunctions extends Construct {
   public readonly functions: Readonly<Record<HandlerName, LeashFunction>>;
@@ -139,6 +193,8 @@ export class LeashFunctions extends Construct {
         timeout,
         rolePath: LEASH_ROLE_PATH,
         ...(scanning.has(roleName) ? { roleName } : {}),
+        ...(props.roles?.[name] ? { executionRole: props.roles[name] } : {}),
+        ...(props.bundling?.[name] ? { bundling: props.bundling[name] } : {}),
         environment: {
           ...props.environment,
           POWERTOOLS_SERVICE_NAME: name,
@@ -198,24 +254,27 @@ export class LeashFunctions extends Construct {
     bucket.grantWriteObjects(fns['send-weekly-report'], reports);
     table.grantReadData(fns['send-weekly-report']);
     props.topic.grantPublish(fns['send-weekly-report']);
+    // Containment: identity profiles (decide), approval requests and identity locks in the
+    // table. The audit log is in its own table, granted by the containment construct.
+    for (const name of CONTAINMENT_HANDLER_NAMES) table.grantReadWriteData(fns[name]);
+    // wait-for-approval tells the subscribers.
+    props.topic.grantPublish(fns['wait-for-approval']);
 
     for (const name of HANDLER_NAMES) {
       if (scanning.has(`leash-${name}`)) this.allowScannerRole(fns[name]);
       Validations.of(fns[name]).acknowledge({
         id: 'Serverless-LambdaDLQ',
-        reason:
-          name === 'send-weekly-report'
-            ? 'Failed asynchronous invocations go to an SQS on-failure destination (encrypted, ' +
-              'TLS only, alarmed), which records the error with the event; a dead-letter queue ' +
-              'as well would receive the same events twice.'
-            : 'Invoked synchronously by the scan state machine, which retries it and records a ' +
-              'failure in the execution history (and alarms); a dead-letter queue only ever ' +
-              'receives asynchronous invocations, which this function never gets.',
+        reason: DLQ_REASONS[name] ?? SYNCHRONOUS_REASON,
       });
     }
     const tableId = Stack.of(this).getLogicalId(props.table.node.defaultChild as CfnTable);
-    for (const name of ['read-trail-objects', 'analyze-scan', 'publish-events'] as const) {
-      acknowledgeTableGrant(fns[name], tableId, true);
+    for (const name of [
+      'read-trail-objects',
+      'analyze-scan',
+      'publish-events',
+      ...CONTAINMENT_HANDLER_NAMES,
+    ] as const) {
+      acknowledgeTableGrant(fns[name], tableId, true, name === 'wait-for-approval');
     }
     acknowledgeTableGrant(fns['send-weekly-report'], tableId, false);
     Validations.of(fns['send-weekly-report'].executionRole).acknowledge({
@@ -245,6 +304,26 @@ export class LeashFunctions extends Construct {
   }
 }
 
+/** Why a function invoked synchronously needs no dead-letter queue. */
+const SYNCHRONOUS_REASON =
+  'Invoked synchronously by a Leash state machine, which retries it and records a failure in ' +
+  'the execution history (and alarms); a dead-letter queue only ever receives asynchronous ' +
+  'invocations, which this function never gets.';
+
+/** Functions that are not (only) state machine steps. */
+const DLQ_REASONS: Partial<Record<HandlerName, string>> = {
+  'send-weekly-report':
+    'Failed asynchronous invocations go to an SQS on-failure destination (encrypted, TLS ' +
+    'only, alarmed), which records the error with the event; a dead-letter queue as well ' +
+    'would receive the same events twice.',
+  'answer-approval':
+    'Invoked synchronously through its function URL: the caller gets the error in the HTTP ' +
+    'response and answers again; there is no asynchronous event to keep.',
+  'expire-approvals':
+    'A sweep with no input of its own: Scheduler retries and dead-letters the invocation, and ' +
+    'a failed sweep is repeated by the next one a quarter of an hour later (errors alarm).',
+};
+
 /** Why Topic.grantPublish's key grant is acceptable. */
 const TOPIC_KEY_REASON =
   "Topic.grantPublish adds kms:GenerateDataKey* on the notification topic's own key (and only " +
@@ -256,7 +335,12 @@ const TOPIC_KEY_REASON =
  * which holds only gsi1 and gsi2), and for writers kms:GenerateDataKey* and kms:ReEncrypt* on the
  * table's own key.
  */
-function acknowledgeTableGrant(fn: LeashFunction, tableId: string, writes: boolean): void {
+function acknowledgeTableGrant(
+  fn: LeashFunction,
+  tableId: string,
+  writes: boolean,
+  publishes = false,
+): void {
   const reasons = [
     {
       id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
@@ -270,7 +354,10 @@ function acknowledgeTableGrant(fn: LeashFunction, tableId: string, writes: boole
       "Table.grantWriteData adds these on the table's own customer-managed key (one key ARN): " +
       'DynamoDB needs them to encrypt items it writes for the function.';
     reasons.push(
-      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: keyReason },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: publishes ? `${keyReason} Also: ${TOPIC_KEY_REASON}` : keyReason,
+      },
       { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: keyReason },
     );
   }

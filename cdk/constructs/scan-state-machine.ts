@@ -49,8 +49,17 @@ import { Construct } from 'constructs';
 import { INLINE_PREFIX_LIMIT, KEYS } from '#functions/shared/contract.ts';
 import type { HandlerName } from './leash-functions.ts';
 
-/** The handlers the state machine calls (every one but the weekly report). */
-export type ScanStep = Exclude<HandlerName, 'send-weekly-report'>;
+/** The handlers the state machine calls. */
+export type ScanStep = Extract<
+  HandlerName,
+  | 'start-scan'
+  | 'collect-account'
+  | 'read-trail-objects'
+  | 'read-event-history'
+  | 'collect-entra'
+  | 'analyze-scan'
+  | 'publish-events'
+>;
 
 /** Trail folders one read-trail-objects invocation reads in the Distributed Map. */
 export const TRAIL_FOLDERS_PER_BATCH = 16;
@@ -424,6 +433,13 @@ export interface DefinitionRefs {
   readonly bucketName?: string;
   /** `AWS::Partition` in the integration ARNs. @default `aws` */
   readonly partition?: string;
+  /**
+   * Which state machine: the construct id under the stack (`Scan`, `Containment`).
+   * @default `Scan`
+   */
+  readonly machine?: string;
+  /** A queue's URL (SqsSendMessage's `QueueUrl`). @default `dead-letters` */
+  readonly queueUrl?: string;
 }
 
 /**
@@ -444,9 +460,10 @@ export function scanStateMachineDefinition(
   refs: DefinitionRefs = {},
 ): AslDefinition {
   const resources = (template.Resources ?? {}) as CfnTemplateJson['Resources'];
-  const machines = Object.values(resources).filter(
-    (r) => r.Type === 'AWS::StepFunctions::StateMachine',
-  );
+  const prefix = `${refs.machine ?? 'Scan'}StateMachine`;
+  const machines = Object.entries(resources)
+    .filter(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith(prefix))
+    .map(([, r]) => r);
   if (machines.length !== 1) {
     throw new Error(`expected one state machine in the template, found ${machines.length}`);
   }
@@ -460,6 +477,7 @@ export function scanStateMachineDefinition(
     const ref = (part as { Ref?: string }).Ref;
     if (ref === 'AWS::Partition') return refs.partition ?? 'aws';
     if (ref && resources[ref]?.Type === 'AWS::S3::Bucket') return refs.bucketName ?? 'leash-bucket';
+    if (ref && resources[ref]?.Type === 'AWS::SQS::Queue') return refs.queueUrl ?? 'dead-letters';
     const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
     if (getAtt && getAtt[1] === 'Arn' && resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') {
       const env = resources[getAtt[0]]!.Properties?.Environment as

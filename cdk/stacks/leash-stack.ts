@@ -11,7 +11,10 @@ import {
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_CONTAINMENT_ROLE,
@@ -26,10 +29,17 @@ import {
   LEASH_ROLE_PATH,
   PROTECTED_TAG,
 } from '../constructs/account-roles.ts';
+import { AuditTable } from '../constructs/audit-table.ts';
+import { ContainmentStateMachine } from '../constructs/containment-state-machine.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { EntraCredential } from '../constructs/entra-credential.ts';
 import { FailureAlarms } from '../constructs/failure-alarms.ts';
-import { HANDLER_NAMES, type HandlerName, LeashFunctions } from '../constructs/leash-functions.ts';
+import {
+  CONTAINMENT_HANDLER_NAMES,
+  HANDLER_NAMES,
+  type HandlerName,
+  LeashFunctions,
+} from '../constructs/leash-functions.ts';
 import { LeashTable } from '../constructs/leash-table.ts';
 import { NotificationTopic } from '../constructs/notification-topic.ts';
 import { ReportBucket } from '../constructs/report-bucket.ts';
@@ -46,6 +56,10 @@ export const SCHEDULE_GROUP_NAME = 'leash';
 export const RUN_FILES_DAYS = 14;
 /** Usage snapshots are kept this long beyond the lookback, so late scans can still reuse them. */
 export const USAGE_SNAPSHOT_EXTRA_DAYS = 35;
+/** Where decide-containment finds the Cedar policies bundled beside it. */
+export const BUNDLED_POLICY_DIR = '/var/task/policies';
+/** How often overdue approval requests are swept. */
+export const APPROVAL_SWEEP_SCHEDULE = 'rate(15 minutes)';
 
 /** Properties of {@link LeashStack}. */
 export interface LeashStackProps extends StackProps {
@@ -59,7 +73,8 @@ export interface LeashStackProps extends StackProps {
 
 /**
  * Everything Leash deploys into the account it runs in (the security account): the Leash bucket
- * and table under one customer-managed key, the scan state machine and its eight Lambdas, the two
+ * and table under one customer-managed key, the scan state machine and its eight Lambdas, the
+ * containment state machine with its five Lambdas, audit table, rules and approval endpoint, the
  * schedules, the event bus, the notification topic with its alarms, the Entra secret (when on),
  * and the scanner and containment roles of this account. Settings come from CDK context
  * (cdk/settings.ts). Environment-agnostic (no `env`, no lookups), so `cdk synth` works offline
@@ -71,6 +86,9 @@ export class LeashStack extends Stack {
   public readonly table: LeashTable;
   public readonly functions: LeashFunctions;
   public readonly scan: ScanStateMachine;
+  public readonly containment: ContainmentStateMachine;
+  /** The containment audit log (append-only for Leash's roles). */
+  public readonly audit: AuditTable;
   public readonly settings: LeashSettings;
 
   /**
@@ -129,6 +147,8 @@ export class LeashStack extends Stack {
       ? new EntraCredential(this, 'EntraCredential', { encryptionKey: dataKey })
       : undefined;
     const reportDeadLetters = new DeadLetterQueue(this, 'WeeklyReportDeadLetters');
+    this.audit = new AuditTable(this, 'Audit', { encryptionKey: dataKey });
+    const applyContainment = this.applyContainmentRole();
 
     this.functions = new LeashFunctions(this, 'Functions', {
       ...(entries ? { entries } : {}),
@@ -152,6 +172,22 @@ export class LeashStack extends Stack {
       topic: notifications.topic,
       ...(entra ? { entraSecret: entra.secret } : {}),
       reportDeadLetterQueue: reportDeadLetters.queue,
+      roles: { 'apply-containment': applyContainment },
+      bundling: {
+        'decide-containment': {
+          // Cedar's WebAssembly is read from its package directory at run time.
+          nodeModules: ['@cedar-policy/cedar-wasm'],
+          // The policies travel as files beside the bundle: a deployment ships what the
+          // repository (or the customer's fork) holds in core/containment/policies.
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              `cp -R "${inputDir}/core/containment/policies" "${outputDir}/policies"`,
+            ],
+          },
+        },
+      },
     });
     const fns = this.functions.functions;
 
@@ -181,17 +217,29 @@ export class LeashStack extends Stack {
       scheduleGroup,
     });
 
+    const containmentDeadLetters = new DeadLetterQueue(this, 'ContainmentDeadLetters');
+    this.containment = new ContainmentStateMachine(this, 'Containment', {
+      functions: fns,
+      eventBus,
+      deadLetterQueue: containmentDeadLetters.queue,
+      approvalTtl: Duration.minutes(settings.approvalTtlMinutes),
+      rolePath: LEASH_ROLE_PATH,
+    });
+    const sweep = this.containmentWiring(settings, scheduleGroup);
+
     const alarms = new FailureAlarms(this, 'Alarms', { topic: notifications.topic });
     for (const name of HANDLER_NAMES) alarms.addFunction(name, fns[name]);
     alarms.addStateMachine('scan', this.scan.stateMachine);
+    alarms.addStateMachine('containment', this.containment.stateMachine);
     alarms.addDeadLetterQueue('the daily scan start', scanSchedule.deadLetterQueue.queue);
     alarms.addDeadLetterQueue('the weekly report invocation', reportSchedule.deadLetterQueue.queue);
     alarms.addDeadLetterQueue('the weekly report', reportDeadLetters.queue);
     alarms.addDeadLetterQueue('a notification', notifications.deadLetterQueue.queue);
+    alarms.addDeadLetterQueue('a containment event', containmentDeadLetters.queue);
+    alarms.addDeadLetterQueue('the approval expiry sweep', sweep.queue);
 
     // This account is scanned, and contained, like any other: through its own two roles.
     const accountRoles = new AccountRoles(this, 'AccountRoles', { leashAccountId: Aws.ACCOUNT_ID });
-    const applyContainment = this.applyContainmentRole();
 
     new CfnOutput(this, 'ReportBucketName', {
       description: 'S3 bucket that receives the weekly report, the findings and the work files.',
@@ -203,6 +251,13 @@ export class LeashStack extends Stack {
       value: this.scan.stateMachine.stateMachineArn,
     });
     new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName });
+    new CfnOutput(this, 'ContainmentStateMachineArn', {
+      value: this.containment.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'AuditTableName', {
+      description: 'The containment audit log: leash audit ID --table … --audit-table …',
+      value: this.audit.table.tableName,
+    });
     new CfnOutput(this, 'NotificationTopicArn', { value: notifications.topic.topicArn });
     new CfnOutput(this, 'ScannerRoleArn', { value: accountRoles.scanner.roleArn });
     new CfnOutput(this, 'ContainmentRoleArn', { value: accountRoles.containment.roleArn });
@@ -216,8 +271,73 @@ export class LeashStack extends Stack {
   }
 
   /**
-   * The execution role of the containment Lambda (issue 6), created now so that every account's
-   * containment role can already trust it by ARN. It may assume that role and nothing else yet.
+   * Settings, grants and entry points of containment: the functions' settings, the audit log
+   * (append and read only, and an explicit Deny of every change for every Leash function), the
+   * approval endpoint (function URL, AWS_IAM), the task-token answers, Slack, the expiry sweep.
+   * @returns the sweep's dead-letter queue
+   */
+  private containmentWiring(
+    settings: LeashSettings,
+    scheduleGroup: ScheduleGroup,
+  ): DeadLetterQueue {
+    const fns = this.functions.functions;
+    const audit = this.audit;
+    const answer = fns['answer-approval'];
+    const url = answer.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    for (const name of CONTAINMENT_HANDLER_NAMES) {
+      const fn = fns[name];
+      fn.addEnvironment(ENV.auditTable, audit.table.tableName);
+      fn.addEnvironment(ENV.approvalTtlMinutes, String(settings.approvalTtlMinutes));
+      if (settings.protectedNamePatterns.length > 0)
+        fn.addEnvironment(ENV.protectedNames, settings.protectedNamePatterns.join(','));
+      audit.grantAppend(fn);
+    }
+    fns['decide-containment'].addEnvironment(ENV.policyDir, BUNDLED_POLICY_DIR);
+    fns['wait-for-approval'].addEnvironment(ENV.approvalUrl, url.url);
+    for (const name of HANDLER_NAMES) audit.denyChanges(fns[name].executionRole);
+    // In a policy of its own, not the roles' default policies that the functions depend on:
+    // wait-for-approval names the endpoint's URL, and the state machine invokes wait-for-approval.
+    new Policy(this, 'AnswerApprovalsPolicy', {
+      roles: [answer.executionRole, fns['expire-approvals'].executionRole],
+      statements: [
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [this.containment.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
+    if (settings.slackWebhookSecretArn) {
+      const slack = Secret.fromSecretCompleteArn(
+        this,
+        'SlackWebhook',
+        settings.slackWebhookSecretArn,
+      );
+      fns['wait-for-approval'].addEnvironment(ENV.slackSecret, slack.secretArn);
+      slack.grantRead(fns['wait-for-approval']);
+    }
+    const deadLetters = new DeadLetterQueue(this, 'ApprovalSweepDeadLetters');
+    new Schedule(this, 'ApprovalSweep', {
+      description: 'Leash: expires overdue containment approval requests',
+      scheduleGroup,
+      schedule: ScheduleExpression.expression(APPROVAL_SWEEP_SCHEDULE),
+      target: new ScheduleLambdaInvoke(fns['expire-approvals'], {
+        deadLetterQueue: deadLetters.queue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(15),
+      }),
+    });
+    new CfnOutput(this, 'ApprovalUrl', {
+      description:
+        'POST {"requestId","decision":"approve"|"deny","reason"} here, SigV4-signed (service lambda)',
+      value: url.url,
+    });
+    return deadLetters;
+  }
+
+  /**
+   * The execution role of the apply-containment Lambda, with a fixed name so that every
+   * account's containment role trusts it by ARN. Besides the function's own grants (log group,
+   * traces, table, audit log) it may assume that role and nothing else.
    */
   private applyContainmentRole(): Role {
     const role = new Role(this, 'ApplyContainmentRole', {

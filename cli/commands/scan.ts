@@ -177,8 +177,10 @@ async function scanInto(
     written.push(join(out, name));
   };
   await write('findings.json', `${JSON.stringify(doc, null, 2)}\n`);
-  if (formats.has('md')) await write('report.md', renderMarkdown(doc, { changes: recorded }));
-  if (formats.has('html')) await write('report.html', renderHtml(doc, { changes: recorded }));
+  if (formats.has('md'))
+    await write('report.md', renderMarkdown(doc, { changes: recorded, catalog }));
+  if (formats.has('html'))
+    await write('report.html', renderHtml(doc, { changes: recorded, catalog }));
 
   const secs = (Date.now() - started) / 1000;
   summarize(doc, secs, io.stderr);

@@ -176,14 +176,64 @@ export const EntraIdentitySchema = z.object({
   userPrincipalName: z.string().nullable().optional(),
 });
 
-/** A permission an Entra identity should lose, with the evidence. */
+/** A permission an Entra or SaaS identity should lose, with the evidence. */
 export const PermissionToRemoveSchema = z.object({
   permission: z.string(),
-  kind: z.enum(['application', 'delegated']),
+  /** Entra: application or delegated. SaaS (GitHub): the permission's scope. */
+  kind: z.enum(['application', 'delegated', 'repository', 'organization', 'account']),
   resource: z.string(),
   reason: z.string(),
   /** The appRoleAssignment or oauth2PermissionGrant ids to delete or shrink. */
   grantIds: z.array(z.string()).optional(),
+});
+
+/** One permission a SaaS identity holds (GitHub: `contents` at `write`), with its verdict. */
+export const SaasPermissionSchema = z.object({
+  permission: z.string(),
+  /** `read`, `write`, `admin` as the vendor names it. */
+  access: z.string(),
+  scope: z.enum(['repository', 'organization', 'account']),
+  status: z.enum(['used', 'unused', 'unobservable']),
+  /** Why its use cannot be judged (unobservable only). */
+  reason: z.string().nullable(),
+  /** Audit-log events credited to it in the window. */
+  events: z.number().int(),
+  lastSeen: isoDate.nullable(),
+  /** Write to administration, secrets, workflows and the like. */
+  highRisk: z.boolean(),
+});
+
+/**
+ * SaaS-only details of an identity (`provider: 'saas'`): a GitHub App installation, an approved
+ * fine-grained personal access token, or a deploy key. Additive: AWS and Entra identities do not
+ * carry it.
+ */
+export const SaasIdentitySchema = z.object({
+  vendor: z.literal('github'),
+  /** API host (`api.github.com`, or the GitHub Enterprise Server host). */
+  host: z.string(),
+  org: z.string(),
+  kind: z.enum(['app-installation', 'fine-grained-token', 'deploy-key']),
+  /** Installation id, PAT grant id (`pat_id`), or deploy key id: what a revocation names. */
+  externalId: z.string(),
+  /** Token owner, the app's installer, or who added the deploy key; null when not known. */
+  owner: z.string().nullable(),
+  createdAt: isoDate.nullable(),
+  expiresAt: isoDate.nullable(),
+  /** Last use the vendor reports for the credential itself (any call, reads included). */
+  lastUsedAt: isoDate.nullable(),
+  /** Apps: suspended; null for other kinds. */
+  suspended: z.boolean().nullable(),
+  repositorySelection: z.enum(['all', 'selected', 'subset', 'none', 'single']),
+  /** Repositories it reaches (names), when listed. */
+  repositories: z.array(z.string()),
+  permissions: z.array(SaasPermissionSchema),
+  /** Repositories holding AI agent code it can write to. */
+  agentRepositories: z.array(z.string()),
+  /** What could not be judged for this identity, and why. */
+  gaps: z.array(z.string()),
+  /** Vendor specifics (app id and slug, token id and name, key title, read-only flag...). */
+  details: z.record(z.string(), z.unknown()),
 });
 
 /** Schema of one identity's result. */
@@ -192,9 +242,22 @@ export const IdentityResultSchema = z.object({
   name: z.string(),
   /**
    * AWS: user, role, root. Entra: service-principal, agent-identity, agent-user (an Agent ID
-   * agent user; accountId is the tenant id).
+   * agent user; accountId is the tenant id). SaaS: app-installation, access-token, deploy-key
+   * (accountId is `host/org`).
    */
-  type: z.enum(['user', 'role', 'root', 'service-principal', 'agent-identity', 'agent-user']),
+  type: z.enum([
+    'user',
+    'role',
+    'root',
+    'service-principal',
+    'agent-identity',
+    'agent-user',
+    'app-installation',
+    'access-token',
+    'deploy-key',
+  ]),
+  /** Where the identity lives; absent means AWS or Entra as `type` says (documents before SaaS). */
+  provider: z.enum(['aws', 'entra', 'saas']).optional(),
   accountId: z.string(),
   path: z.string().nullable(),
   createDate: z.string().nullable(),
@@ -289,6 +352,8 @@ export const IdentityResultSchema = z.object({
   permissionsToRemove: z.array(PermissionToRemoveSchema).optional(),
   /** Entra-only details. */
   entra: EntraIdentitySchema.optional(),
+  /** SaaS-only details (GitHub). */
+  saas: SaasIdentitySchema.optional(),
 });
 
 /** What an Entra analysis read and could use, per tenant. */
@@ -369,6 +434,106 @@ export const FunctionResultSchema = z.object({
   createdBy: z.array(EdgeSchema),
 });
 
+/** A role trusting GitHub Actions' OIDC provider, and what its `sub` condition admits. */
+export const GitHubOidcTrustSchema = z.object({
+  roleArn: z.string(),
+  accountId: z.string(),
+  /** The OIDC provider host (`token.actions.githubusercontent.com`, or a GHES host). */
+  provider: z.string(),
+  /** Index of the trust statement. */
+  statement: z.number().int(),
+  /** `aud` values required; empty when the statement does not check the audience. */
+  audiences: z.array(z.string()),
+  /** `sub` patterns admitted; empty when the statement has no `sub` condition. */
+  subjects: z.array(z.string()),
+  /** Repositories of the organization the patterns admit. */
+  repositories: z.array(z.string()),
+  /** Owners other than the organization the patterns name. */
+  otherOwners: z.array(z.string()),
+  /** Admits repositories of any owner (no `sub` condition, or a wildcard owner). */
+  anyOwner: z.boolean(),
+  /** Admits every repository of the organization (or of any owner). */
+  anyRepository: z.boolean(),
+  /** Admits any branch, tag, environment or event of an admitted repository. */
+  anyRef: z.boolean(),
+  /** Repositories whose workflows name this role (`role-to-assume`). */
+  workflowRepositories: z.array(z.string()),
+});
+
+/** What a GitHub organization scan read, beyond its identities. */
+export const GitHubOrganizationSchema = z.object({
+  host: z.string(),
+  org: z.string(),
+  /** The identities' `accountId`: `host/org`. */
+  scope: z.string(),
+  auth: z.enum(['app', 'token']),
+  repositories: z.number().int(),
+  /** Null when the listing could not be read (a coverage gap says why). */
+  installations: z.number().int().nullable(),
+  tokens: z.number().int().nullable(),
+  deployKeys: z.number().int(),
+  auditLog: z.object({
+    read: z.boolean(),
+    /** Why it could not be read (plan, permission), or why it is partial. */
+    reason: z.string().nullable(),
+    events: z.number().int(),
+    attributed: z.number().int(),
+    truncated: z.boolean(),
+  }),
+  /** Pending requests for fine-grained token access: not access yet, listed for review. */
+  pendingTokenRequests: z.array(
+    z.object({
+      requestId: z.string(),
+      owner: z.string(),
+      tokenName: z.string(),
+      reason: z.string().nullable(),
+      createdAt: isoDate.nullable(),
+      expiresAt: isoDate.nullable(),
+      repositorySelection: z.string(),
+      repositories: z.array(z.string()),
+      permissions: z.array(z.string()),
+      highRisk: z.boolean(),
+    }),
+  ),
+  oidc: z.object({
+    /** The organization's `sub` claim template (`include_claim_keys`); null when not read. */
+    subjectClaimKeys: z.array(z.string()).nullable(),
+    trusts: z.array(GitHubOidcTrustSchema),
+    /** False when no AWS inventory was scanned with it: no trust could be joined. */
+    joined: z.boolean(),
+  }),
+  /** Repositories whose manifests or configuration show AI agents: AI-builder signals. */
+  agentRepositories: z.array(
+    z.object({
+      repository: z.string(),
+      signals: z.array(
+        z.object({
+          kind: z.enum(['package-manifest', 'mcp-config', 'agent-workflow']),
+          path: z.string(),
+          matches: z.array(z.string()),
+        }),
+      ),
+      /** Cloud roles its workflows can assume (OIDC trust or `role-to-assume`). */
+      deployRoles: z.array(z.string()),
+      /** Ids of the GitHub identities that can write to it. */
+      writers: z.array(z.string()),
+    }),
+  ),
+  codeSearch: z.object({
+    complete: z.boolean(),
+    detail: z.string().nullable(),
+    queries: z.number().int(),
+    filesRead: z.number().int(),
+  }),
+  requests: z.object({
+    total: z.number().int(),
+    /** Responses that were rate limited (primary or secondary) and retried. */
+    rateLimited: z.number().int(),
+    rateLimitRemaining: z.number().int().nullable(),
+    rateLimitLimit: z.number().int().nullable(),
+  }),
+});
+
 /** Schema of the whole document. */
 export const FindingsDocumentSchema = z.object({
   schemaVersion: z.literal('1'),
@@ -440,6 +605,8 @@ export const FindingsDocumentSchema = z.object({
   identities: z.array(IdentityResultSchema),
   agents: z.array(AgentResultSchema),
   functions: z.array(FunctionResultSchema),
+  /** GitHub organizations scanned into this document (`--github`). */
+  github: z.array(GitHubOrganizationSchema).optional(),
 });
 
 /** The findings document. */
@@ -454,3 +621,11 @@ export type EntraIdentityDetails = z.infer<typeof EntraIdentitySchema>;
 export type PermissionToRemove = z.infer<typeof PermissionToRemoveSchema>;
 /** Coverage of one Entra tenant. */
 export type EntraCoverage = z.infer<typeof EntraCoverageSchema>;
+/** SaaS-only details of an identity. */
+export type SaasIdentityDetails = z.infer<typeof SaasIdentitySchema>;
+/** One permission of a SaaS identity. */
+export type SaasPermission = z.infer<typeof SaasPermissionSchema>;
+/** What a GitHub organization scan read. */
+export type GitHubOrganizationResult = z.infer<typeof GitHubOrganizationSchema>;
+/** A role trusting GitHub Actions. */
+export type GitHubOidcTrust = z.infer<typeof GitHubOidcTrustSchema>;

@@ -127,6 +127,11 @@ export interface ExecutionResult {
   verified: boolean;
   /** Why verification failed, when it did. */
   verifyDetail?: string;
+  /**
+   * What a person should know about the effect (Entra: tokens already issued live on for about an
+   * hour; AWS: policy changes take seconds to propagate).
+   */
+  notes?: string[];
 }
 
 /** Applies one kind of containment through a provider's API. */

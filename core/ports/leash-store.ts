@@ -1,6 +1,6 @@
 /**
  * The one store of Leash: findings with their history, the inventory of identities and grants,
- * daily usage, approval requests and the containment audit log, each its own port so a caller
+ * daily usage, approval requests, the containment audit log and identity locks, each its own port so a caller
  * can ask for only what it uses. `adapters/dynamodb` keeps them all in one DynamoDB table (the
  * deployed store, and the CLI's embedded one); `adapters/memory` keeps them in maps.
  */
@@ -8,6 +8,7 @@ import type { ApprovalStore } from '#core/ports/approval-store.ts';
 import type { AuditLog } from '#core/ports/audit-store.ts';
 import type { FindingStore } from '#core/ports/finding-store.ts';
 import type { InventoryStore } from '#core/ports/inventory-store.ts';
+import type { LockStore } from '#core/ports/lock-store.ts';
 import type { UsageStore } from '#core/ports/usage-store.ts';
 
 /** Every store port in one object. */
@@ -16,7 +17,8 @@ export interface LeashStore
     InventoryStore,
     UsageStore,
     ApprovalStore,
-    AuditLog {}
+    AuditLog,
+    LockStore {}
 
 /** The parts a LeashStore is made of. */
 export interface LeashStoreParts {
@@ -25,6 +27,7 @@ export interface LeashStoreParts {
   usage: UsageStore;
   approvals: ApprovalStore;
   audit: AuditLog;
+  locks: LockStore;
 }
 
 /** One LeashStore over its parts (each method forwards to the part that owns it). */
@@ -49,5 +52,7 @@ export function composeStore(p: LeashStoreParts): LeashStore {
     appendAudit: (entry) => p.audit.appendAudit(entry),
     auditChain: (requestId) => p.audit.auditChain(requestId),
     identityAudit: (identityId) => p.audit.identityAudit(identityId),
+    acquireLock: (key, holder, at, until) => p.locks.acquireLock(key, holder, at, until),
+    releaseLock: (key, holder) => p.locks.releaseLock(key, holder),
   };
 }

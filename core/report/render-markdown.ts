@@ -1,295 +1,358 @@
 /**
- * Renders the findings document as Markdown a security team can paste into a ticket or wiki.
- * Pure: document in, text out.
+ * Renders the report as Markdown a security team can paste into a ticket, a wiki or a chat:
+ * the same model and the same order as the HTML, without charts (their figures are in the
+ * tables). Pure: report model in, text out.
  */
+import type { ActionCatalog } from '#core/catalog/catalog.ts';
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
-import type { StoredFinding } from '#core/ports/finding-store.ts';
+import { SEVERITIES } from '#core/ports/finding-store.ts';
+import type { InventoryDiff } from '#core/ports/inventory-store.ts';
+import { historyFromChanges } from '#core/report/history.ts';
+import {
+  buildWeeklyReport,
+  CLASS_LABELS,
+  type ReportIdentity,
+  type WeeklyReport,
+} from '#core/report/weekly-report.ts';
 import type { ScanChanges } from '#core/store/record-scan.ts';
 
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
-
-/** Orders identities most urgent first: worst finding, then most unused actions. */
-export function byUrgency(a: IdentityResult, b: IdentityResult): number {
-  const worst = (r: IdentityResult) =>
-    Math.min(...r.findings.map((f) => SEVERITY_ORDER.indexOf(f.severity)), 9);
-  return (
-    worst(a) - worst(b) ||
-    b.unusedActions.length - a.unusedActions.length ||
-    a.id.localeCompare(b.id)
-  );
+/** What `renderMarkdown` and `renderHtml` take besides the document (`leash scan`). */
+export interface RenderOptions {
+  /** What changed since the previous scan (from the store); no section without it. */
+  changes?: ScanChanges & { inventory?: InventoryDiff };
+  /** The IAM catalog, for access levels. */
+  catalog?: ActionCatalog;
 }
+
+/** Most rows of new, and of resolved, findings (and of each other change) a report lists. */
+export const MAX_CHANGE_ROWS = 100;
+/** Most (service, access level) rows listed per identity. */
+const MAX_LEVEL_ROWS = 25;
+
+/** What the "what changed" section says when there is nothing to compare with. */
+export const NOT_COMPARED = {
+  'first-scan':
+    'This is the first recorded scan of these accounts and tenants: every finding is new, and there is nothing to compare with yet.',
+  'not-recorded':
+    'No scan of these accounts and tenants is recorded in the store, so there is nothing to compare with: `leash scan` records each scan.',
+} as const;
 
 /** Escapes text for a Markdown table cell. */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-/** What a report shows besides the document. */
-export interface RenderOptions {
-  /** What changed since the previous scan (from the store); no section without it. */
-  changes?: ScanChanges;
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
 }
 
-/** Most rows of new, and of resolved, findings a report lists; the rest are counted. */
-export const MAX_CHANGE_ROWS = 100;
-
-/** The sentence that opens the "Since the previous scan" section. */
-export function changesSentence(changes: ScanChanges): string {
-  const d = changes.diff;
-  if (!changes.previous)
-    return 'This is the first recorded scan of these accounts and tenants: every finding is new.';
-  const counts = `${d.newFindings.length} new, ${d.resolved.length} resolved, ${d.persisting} persisting`;
-  return `Previous scan ${new Date(changes.previous.at).toISOString()} (run ${changes.previous.runId}): ${counts}.`;
-}
-
-/** New then resolved findings, each list capped at {@link MAX_CHANGE_ROWS}. */
-export function changeRows(changes: ScanChanges): {
-  rows: { change: 'new' | 'resolved'; f: StoredFinding }[];
-  omitted: number;
-} {
-  if (!changes.previous) return { rows: [], omitted: 0 };
-  const { newFindings, resolved } = changes.diff;
-  const rows = [
-    ...newFindings.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'new' as const, f })),
-    ...resolved.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'resolved' as const, f })),
+function headline(r: WeeklyReport): string[] {
+  const h = r.headline;
+  const out = [
+    '## Attack surface that can go',
+    '',
+    `**${h.removable.toLocaleString('en-US')} of ${h.granted.toLocaleString('en-US')} granted permissions (${pct(h.reduction)}) can go** across ${h.identities} identities: ${h.toRightsize} to rightsize, ${h.toDecommission} to decommission. Unused identities: ${h.unusedIdentities}. Stale credentials: ${h.staleCredentials}. Standing credentials: ${h.standingCredentials}. High-risk grants: ${h.highRiskGrants}. Findings: ${
+      SEVERITIES.filter((s) => h.findings[s] > 0)
+        .map((s) => `${h.findings[s]} ${s}`)
+        .join(', ') || 'none'
+    }.`,
+    '',
+    '| Class | Identities | Granted | Used | Kept, use not observable | Can go | Reduction |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...h.byClass.map(
+      (c) =>
+        `| ${c.label} | ${c.identities} | ${c.granted} | ${c.used} | ${c.unobservable} | ${c.removable} | ${pct(c.reduction)} |`,
+    ),
+    '',
   ];
-  return { rows, omitted: newFindings.length + resolved.length - rows.length };
-}
-
-/** The "Since the previous scan" section. */
-function changesSection(changes: ScanChanges): string[] {
-  const out = ['## Since the previous scan', '', changesSentence(changes), ''];
-  const { rows, omitted } = changeRows(changes);
-  if (rows.length > 0) {
-    out.push('| Change | Severity | Rule | Identity | Finding |');
-    out.push('|---|---|---|---|---|');
-    for (const { change, f } of rows)
-      out.push(
-        `| ${change} | ${f.finding.severity} | ${f.finding.ruleId} | ${cell(f.identityName)} | ${cell(f.finding.title)} |`,
-      );
+  if (r.coverageGaps.length > 0) {
+    out.push('> **What this scan could not see**');
+    for (const g of r.coverageGaps) out.push(`> - ${g}`);
     out.push('');
   }
-  if (omitted > 0) out.push(`And ${omitted} more.`, '');
+  if (r.trend.length > 0) {
+    out.push('Weekly trend (open findings at the last scan of each week):');
+    out.push('');
+    out.push('| Week of | Open | New | Resolved |');
+    out.push('|---|---:|---:|---:|');
+    for (const p of r.trend) out.push(`| ${p.week} | ${p.open} | ${p.new} | ${p.resolved} |`);
+    out.push('');
+  }
   return out;
 }
 
-/** Renders the report. */
-export function renderMarkdown(doc: FindingsDocument, options: RenderOptions = {}): string {
-  const out: string[] = [];
-  const s = doc.summary;
-  const w = doc.window;
-  out.push(`# Leash rightsizing report`);
-  out.push('');
-  const tenants = doc.tenants?.length
-    ? ` · Entra tenant${doc.tenants.length === 1 ? '' : 's'} ${doc.tenants.join(', ')}`
-    : '';
+function changes(r: WeeklyReport): string[] {
+  const c = r.changes;
+  if (!c) return [];
+  const out = [`## Since ${c.label}`, ''];
+  if (c.state !== 'compared' || !c.since) {
+    out.push(NOT_COMPARED[c.state === 'not-recorded' ? 'not-recorded' : 'first-scan'], '');
+    return out;
+  }
   out.push(
-    `Account${doc.accounts.length === 1 ? '' : 's'} ${doc.accounts.join(', ') || '(none found)'}${tenants} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${doc.tool.version}, IAM catalog ${doc.tool.catalogVersion}`,
+    `Since ${c.label} (${c.since}${c.baselineRunId ? `, run ${c.baselineRunId}` : ''}): ${c.newFindings.length} new, ${c.resolvedFindings.length} resolved${c.persisting !== null ? `, ${c.persisting} persisting` : ''}${c.inventoryKnown ? `; ${c.newIdentities.length} new identities (${c.newAgents.length} AI agents), ${c.removedIdentities.length} removed, ${c.permissionsAdded.length} permissions added` : ''}.`,
+    '',
   );
-  out.push('');
-  out.push('## Summary');
-  out.push('');
-  out.push('| | |');
-  out.push('|---|---|');
-  out.push(
-    `| Identities | ${s.identities} (${Object.entries(s.byClass)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}) |`,
-  );
-  out.push(
-    `| AI identities | ${
-      Object.entries(s.byAiRole)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(', ') || 'none'
-    } |`,
-  );
-  out.push(
-    `| Findings | ${
-      SEVERITY_ORDER.filter((k) => s.findingsBySeverity[k])
-        .map((k) => `${s.findingsBySeverity[k]} ${k}`)
-        .join(', ') || 'none'
-    } |`,
-  );
-  out.push(`| Granted actions (sum over identities) | ${s.grantedActions} |`);
-  out.push(`| Unused, safe to remove | ${s.unusedActions} |`);
-  out.push(`| Kept because their use cannot be observed | ${s.unobservableActions} |`);
-  out.push(
-    `| Identities to rightsize / decommission | ${s.identitiesToRightsize} / ${s.identitiesToDecommission} |`,
-  );
-  out.push('');
-  if (doc.coverage.gaps.length > 0 || doc.coverage.accessGaps.length > 0) {
-    out.push('> **What this scan could not see**');
-    for (const g of doc.coverage.accessGaps) {
+  const rows = [
+    ...c.newFindings.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'new', f })),
+    ...c.resolvedFindings.slice(0, MAX_CHANGE_ROWS).map((f) => ({ change: 'resolved', f })),
+  ];
+  if (rows.length > 0) {
+    out.push('| Change | Severity | Rule | Identity | Finding |', '|---|---|---|---|---|');
+    for (const { change, f } of rows)
       out.push(
-        `> - ${g.reason === 'access-denied' ? 'Denied' : g.reason === 'unsupported' ? 'Not available' : 'Failed'}: \`${g.api}\`${g.account ? ` in ${g.account}` : ''}${g.region ? `/${g.region}` : ''}: ${g.detail}`,
+        `| ${change} | ${f.severity} | ${f.ruleId} | ${cell(f.identityName)} | ${cell(f.title)} |`,
       );
-    }
-    for (const g of doc.coverage.gaps) out.push(`> - ${g}`);
     out.push('');
   }
-  if (options.changes) out.push(...changesSection(options.changes));
-  if (doc.agents.length > 0) {
-    out.push('## AI agents');
-    out.push('');
-    out.push('| Agent | Kind | Runs as | Model | Tools | Created by |');
-    out.push('|---|---|---|---|---|---|');
-    for (const g of doc.agents) {
-      const tools = g.tools
-        .map(
-          (t) => `${t.name}${t.functionRoleArn ? ` → ${t.functionRoleArn.split('/').pop()}` : ''}`,
-        )
-        .join(', ');
-      out.push(
-        `| ${cell(g.name)} | ${g.kind} | ${cell(g.roleArn ?? 'unknown')} | ${cell(g.foundationModel ?? '')} | ${cell(tools || 'none')} | ${cell(g.createdBy.map((c) => c.arn).join(', ') || 'unknown')} |`,
-      );
-    }
+  const omitted = c.newFindings.length + c.resolvedFindings.length - rows.length;
+  if (omitted > 0) out.push(`And ${omitted} more.`, '');
+  const ids = [
+    ...c.newIdentities.map((i) => ({ change: 'new', i })),
+    ...c.removedIdentities.map((i) => ({ change: 'removed', i })),
+  ];
+  if (ids.length > 0) {
+    out.push('| Identity change | Identity | Class | Account or tenant |', '|---|---|---|---|');
+    for (const { change, i } of ids.slice(0, MAX_CHANGE_ROWS))
+      out.push(`| ${change} | ${cell(i.name)} | ${CLASS_LABELS[i.class]} | ${i.scope} |`);
     out.push('');
   }
-  const top = doc.identities.flatMap((r) =>
-    r.findings
-      .filter((f) => f.severity === 'critical' || f.severity === 'high')
-      .map((f) => ({ r, f })),
-  );
-  if (top.length > 0) {
-    out.push('## Critical and high findings');
-    out.push('');
-    out.push('| Severity | Rule | Identity | Class | Finding |');
-    out.push('|---|---|---|---|---|');
-    for (const { r, f } of top.sort(
-      (a, b) => SEVERITY_ORDER.indexOf(a.f.severity) - SEVERITY_ORDER.indexOf(b.f.severity),
-    )) {
-      out.push(
-        `| ${f.severity} | ${f.ruleId} | ${cell(r.name)} | ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''} | ${cell(f.title)} |`,
-      );
-    }
+  if (c.permissionsAdded.length > 0) {
+    out.push('| Permission added to | Kind | Source | What |', '|---|---|---|---|');
+    for (const p of c.permissionsAdded.slice(0, MAX_CHANGE_ROWS))
+      out.push(`| ${cell(p.identityName)} | ${p.kind} | ${cell(p.name)} | ${cell(p.detail)} |`);
     out.push('');
   }
-  out.push('## Identities');
-  out.push('');
-  out.push('| Identity | Class | Used | Unused | Unobservable | Recommendation | Confidence |');
-  out.push('|---|---|---:|---:|---:|---|---|');
-  const sorted = [...doc.identities].sort(byUrgency);
-  for (const r of sorted) {
+  return out;
+}
+
+function topRisks(r: WeeklyReport): string[] {
+  const byId = new Map(r.identities.map((i) => [i.id, i]));
+  const out = ['## The ten riskiest identities', ''];
+  if (r.topRisks.length === 0) return [...out, 'No identity carries any risk.', ''];
+  out.push('| # | Identity | Class | Score | Why |', '|---:|---|---|---:|---|');
+  for (const id of r.topRisks) {
+    const i = byId.get(id)!;
     out.push(
-      `| ${cell(r.name)} | ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''} | ${r.usedActions.length} | ${r.unusedActions.length} | ${r.unobservableActions.length} | ${r.recommendation} | ${r.confidence} |`,
+      `| ${i.rank} | ${cell(i.name)} | ${CLASS_LABELS[i.class]} | ${i.risk.score} | ${cell(i.risk.reasons.map((x) => `+${x.points} ${x.text}`).join('; '))} |`,
     );
   }
   out.push('');
-  for (const r of sorted) {
-    if (r.findings.length === 0 && !r.recommendedPolicy && !r.permissionsToRemove?.length) continue;
-    out.push(`### ${r.name}`);
+  return out;
+}
+
+function containment(r: WeeklyReport): string[] {
+  const c = r.containment;
+  const out = ['## Containment and approvals', ''];
+  if (!c.known) return [...out, 'Not read: this report was made without the store.', ''];
+  if (c.actions.length === 0) out.push('No containment action in the period.', '');
+  else {
+    out.push('| Identity | Containment | Where it stands | Steps | By |', '|---|---|---|---|---|');
+    for (const a of c.actions)
+      out.push(
+        `| ${cell(a.identityName)} | ${cell(a.kind ?? 'unnamed')} | ${cell(a.state)} | ${cell(a.steps.join(' → '))} | ${cell(a.actors.join(', '))} |`,
+      );
     out.push('');
+  }
+  if (c.pending.length === 0) out.push('No approval is pending.', '');
+  else {
+    out.push('| Pending approval | Identity | Asked by | Expires |', '|---|---|---|---|');
+    for (const p of c.pending)
+      out.push(
+        `| ${cell(p.summary)} | ${cell(p.identityName)} | ${cell(p.requestedBy)} | ${p.expiresAt} |`,
+      );
+    out.push('');
+  }
+  return out;
+}
+
+function agents(doc: FindingsDocument): string[] {
+  if (doc.agents.length === 0) return [];
+  const out = [
+    '## AI agents',
+    '',
+    '| Agent | Kind | Runs as | Model | Tools | Created by |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const g of doc.agents) {
+    const tools = g.tools
+      .map((t) => `${t.name}${t.functionRoleArn ? ` → ${t.functionRoleArn.split('/').pop()}` : ''}`)
+      .join(', ');
     out.push(
-      `\`${r.id}\` · ${r.class}${r.aiRole ? ` (${r.aiRole})` : ''}, by rule \`${r.classifiedBy.rule}\`: ${r.classifiedBy.reason}`,
+      `| ${cell(g.name)} | ${g.kind} | ${cell(g.roleArn ?? 'unknown')} | ${cell(g.foundationModel ?? '')} | ${cell(tools || 'none')} | ${cell(g.createdBy.map((c) => c.arn).join(', ') || 'unknown')} |`,
     );
-    const people = [
-      ...r.links.owners.map((o) => `owner ${o}`),
-      ...r.links.deployedBy.map(
-        (d) =>
-          `deployed by ${d.arn} (${d.via}${d.invokedBy ? ` via ${d.invokedBy}` : ''}${d.sourceIdentities.length ? `, source identity ${d.sourceIdentities.join(', ')}` : ''})`,
-      ),
-      ...r.links.createdBy.map((d) => `created by ${d.arn} (${d.via})`),
-      ...r.links.assumedBy.slice(0, 5).map((d) => `assumed by ${d.arn}`),
-      ...r.links.tools.map(
-        (t) => `tool ${t.arn} (${t.via}${t.roleArn ? `, runs as ${t.roleArn}` : ''})`,
-      ),
-      ...r.links.sourceIdentities.map((x) => `source identity ${x.value}`),
-    ];
-    if (people.length > 0) out.push(`\nPeople: ${people.join('; ')}`);
+  }
+  out.push('');
+  return out;
+}
+
+/** One identity's activity line (Entra identities speak of sign-ins and Graph requests). */
+function activityLine(i: ReportIdentity, r: IdentityResult | undefined): string {
+  const ev = i.evidence;
+  if (r?.entra) {
+    const e = r.entra;
+    const signIn = e.signIn
+      ? `last sign-in ${e.signIn.lastSignIn ?? e.signIn.lastAppOnlySignIn ?? e.signIn.lastDelegatedSignIn ?? 'never'}`
+      : 'sign-in activity unknown';
+    return `Activity: ${signIn}; ${ev.events} Graph requests in the window. Holds ${r.grant.allowedActions} permissions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} calls denied` : ''}.${e.firstParty ? ' Microsoft first-party app.' : ''}`;
+  }
+  return `Activity: ${ev.events} events${ev.lastSeen ? `, last seen ${ev.lastSeen}` : ', never seen in the window'}${ev.lastSignIn ? `, last use ${ev.lastSignIn}` : ''}. Grants ${i.granted}: ${i.used} used, ${i.unused} unused, ${i.unobservable} unobservable${ev.denied.length ? `, ${ev.denied.length} denied` : ''}.`;
+}
+
+function identity(i: ReportIdentity, r: IdentityResult | undefined): string[] {
+  const out = [
+    `### ${i.name}`,
+    '',
+    `\`${i.id}\` · ${CLASS_LABELS[i.class]} · risk ${i.risk.score} (${i.risk.reasons.map((x) => `+${x.points} ${x.text}`).join('; ') || 'none'}) · classified by ${i.classifiedBy}`,
+    '',
+    activityLine(i, r),
+    '',
+  ];
+  for (const f of i.findings) out.push(`- **${f.severity}** ${f.ruleId} ${f.title}`);
+  if (i.findings.length > 0) out.push('');
+  const levels = i.services.flatMap((s) => s.levels.map((l) => ({ s: s.service, l })));
+  if (levels.length > 0) {
+    out.push('| Service | Access level | Granted | Used | Unused | Unobservable |');
+    out.push('|---|---|---:|---:|---:|---:|');
+    for (const { s, l } of levels.slice(0, MAX_LEVEL_ROWS))
+      out.push(
+        `| ${cell(s)} | ${l.level} | ${l.granted} | ${l.used} | ${l.unused} | ${l.unobservable} |`,
+      );
+    if (levels.length > MAX_LEVEL_ROWS)
+      out.push(`| and ${levels.length - MAX_LEVEL_ROWS} more rows in report.json | | | | | |`);
     out.push('');
-    if (r.entra) out.push(entraActivity(r));
-    else
-      out.push(
-        `Activity: ${r.activity.events} events${r.activity.lastSeen ? `, last ${r.activity.lastSeen}` : ''}. Grants ${r.grant.allowedActions} actions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} denied` : ''}.`,
-      );
-    if (r.unusedServices.length > 0)
-      out.push(
-        `Unused services: ${r.unusedServices.slice(0, 30).join(', ')}${r.unusedServices.length > 30 ? `, and ${r.unusedServices.length - 30} more` : ''}.`,
-      );
+  }
+  if (i.permissionsToRemove.length > 0) {
+    out.push(
+      `**Recommendation (${i.recommendation}, ${i.confidence} confidence):** remove ${i.permissionsToRemove.length} permission${i.permissionsToRemove.length === 1 ? '' : 's'}:`,
+    );
+    for (const p of i.permissionsToRemove)
+      out.push(`- \`${p.permission}\` (${p.kind}, ${p.resource}): ${p.reason}`);
     out.push('');
-    for (const f of r.findings) out.push(`- **${f.severity}** ${f.ruleId} ${f.title}`);
-    if (r.findings.length > 0) out.push('');
-    if (r.permissionsToRemove?.length) {
-      out.push(
-        `**Recommendation (${r.recommendation}, ${r.confidence} confidence):** remove ${r.permissionsToRemove.length} permission${r.permissionsToRemove.length === 1 ? '' : 's'}:`,
-      );
-      for (const p of r.permissionsToRemove)
-        out.push(`- \`${p.permission}\` (${p.kind}, ${p.resource}): ${p.reason}`);
-      out.push('');
-    }
-    if (r.recommendedPolicy) {
-      const rp = r.recommendedPolicy;
-      out.push(
-        `**Recommendation (${r.recommendation}, ${r.confidence} confidence):** keep ${rp.keptActions} actions (${rp.keptUnobservable} of them only because their use cannot be observed), remove ${rp.removedActions}, in ${rp.policies.length} managed polic${rp.policies.length === 1 ? 'y' : 'ies'}.`,
-      );
-      for (const d of rp.detach) out.push(`- Detach ${d.policy}: ${d.reason}`);
-      out.push('');
-      out.push('```diff');
-      out.push(rp.diff);
-      out.push('```');
-      out.push('');
-      for (const p of rp.policies) {
-        out.push(`<details><summary>${p.name} (${p.size} characters)</summary>`);
-        out.push('');
-        out.push('```json');
-        out.push(JSON.stringify(p.document, null, 2));
-        out.push('```');
-        out.push('</details>');
-        out.push('');
-      }
+  }
+  const rp = i.recommendedPolicy;
+  if (rp) {
+    out.push(
+      `**Recommendation (${i.recommendation}, ${i.confidence} confidence):** keep ${rp.keptActions} actions (${rp.keptUnobservable} of them only because their use cannot be observed), remove ${rp.removedActions}, in ${rp.policies.length} managed polic${rp.policies.length === 1 ? 'y' : 'ies'}.`,
+    );
+    for (const d of rp.detach) out.push(`- Detach ${d.policy}: ${d.reason}`);
+    out.push('', '```diff', rp.diff, '```', '');
+    for (const p of rp.policies) {
+      out.push(`<details><summary>${p.name} (${p.size} characters)</summary>`, '');
+      out.push('```json', JSON.stringify(p.document, null, 2), '```', '</details>', '');
     }
   }
-  out.push('## Coverage');
-  out.push('');
+  const ev = i.evidence;
+  if (ev.topActions.length > 0)
+    out.push(
+      `Evidence: ${ev.topActions.map((a) => `\`${a.action}\` ×${a.count} (last ${a.lastSeen})`).join(', ')}${ev.eventIds.length ? `; event ids ${ev.eventIds.join(', ')}` : ''}.`,
+      '',
+    );
+  else if (ev.eventIds.length > 0) out.push(`Evidence: event ids ${ev.eventIds.join(', ')}.`, '');
+  if (i.gaps.length > 0 || i.unobservableByReason.length > 0) {
+    out.push('What Leash cannot see here:');
+    for (const g of i.gaps) out.push(`- ${g}`);
+    for (const u of i.unobservableByReason)
+      out.push(`- ${u.count} kept because ${u.reason} (e.g. ${u.examples.join(', ')})`);
+    out.push('');
+  }
+  if (i.graph.length > 0) {
+    out.push(
+      `Agent graph: ${i.graph.map((g) => `${g.relation} ${g.target} (${g.via})`).join('; ')}`,
+      '',
+    );
+  }
+  return out;
+}
+
+function coverage(doc: FindingsDocument): string[] {
   const c = doc.coverage;
-  out.push(
+  const out = [
+    '## Coverage',
+    '',
     `Records read ${c.records.read}, in window ${c.records.inWindow}, mapped to IAM actions ${c.records.mapped}, unmapped ${c.records.unmapped}, outside the window ${c.records.outsideWindow}. Mapping rate for attributable calls: ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.`,
-  );
-  out.push('');
+    '',
+  ];
   const skipped = Object.entries(c.records.skipped);
   if (skipped.length > 0)
-    out.push(`Skipped records: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.\n`);
+    out.push(`Skipped records: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
   if (c.unmappedPairs.length > 0) {
-    out.push('| Unmapped eventSource | eventName | Records |');
-    out.push('|---|---|---:|');
+    out.push('| Unmapped eventSource | eventName | Records |', '|---|---|---:|');
     for (const p of c.unmappedPairs.slice(0, 25))
       out.push(`| ${p.eventSource} | ${p.eventName} | ${p.count} |`);
     out.push('');
   }
-  for (const e of c.entra ?? []) out.push(...entraCoverage(e));
+  for (const e of c.entra ?? []) {
+    const q = e.requests;
+    out.push(
+      `Entra tenant ${e.tenantId}: ${e.servicePrincipals} service principals (${e.signInActivityKnown} with sign-in activity). Graph activity logs ${e.activityLogs ? 'read' : 'not read'}: ${q.read} requests, ${q.inWindow} in the window, ${q.mapped} mapped to permissions, ${q.unmapped} unmapped, ${q.denied} denied, ${q.unattributed} from apps not in the inventory. Permission map: ${e.permissionMap.source} (${e.permissionMap.entries} templates).`,
+      '',
+    );
+    if (e.unmappedCalls.length > 0) {
+      out.push('| Unmapped Graph call | Requests |', '|---|---:|');
+      for (const u of e.unmappedCalls)
+        out.push(`| ${cell(`${u.method} ${u.path}`)} | ${u.count} |`);
+      out.push('');
+    }
+  }
   if (c.issues.length > 0) {
-    out.push(`### Input problems (${c.issues.length})`);
-    out.push('');
+    out.push(`### Input problems (${c.issues.length})`, '');
     for (const i of c.issues.slice(0, 50))
       out.push(`- \`${i.file}\`${i.location ? ` ${i.location}` : ''}: ${i.reason}: ${i.detail}`);
     if (c.issues.length > 50) out.push(`- and ${c.issues.length - 50} more in findings.json`);
     out.push('');
   }
+  return out;
+}
+
+/** Renders a report model as Markdown. */
+export function renderReportMarkdown(r: WeeklyReport): string {
+  const s = r.scope;
+  const tenants = s.tenants.length
+    ? ` · Entra tenant${s.tenants.length === 1 ? '' : 's'} ${s.tenants.join(', ')}`
+    : '';
+  const github = s.github.length ? ` · GitHub ${s.github.join(', ')}` : '';
+  const w = r.window;
+  const out = [
+    `# ${r.title}`,
+    '',
+    `Account${s.accounts.length === 1 ? '' : 's'} ${s.accounts.join(', ') || '(none found)'}${tenants}${github} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${r.tool.version}, IAM catalog ${r.tool.catalogVersion} · report of ${r.day}`,
+    '',
+    ...headline(r),
+    ...changes(r),
+    ...topRisks(r),
+    ...containment(r),
+    ...agents(r.document),
+    '## Identities',
+    '',
+    '| Identity | Class | Risk | Granted | Used | Unused | Unobservable | Recommendation | Confidence |',
+    '|---|---|---:|---:|---:|---:|---:|---|---|',
+    ...r.identities.map(
+      (i) =>
+        `| ${cell(i.name)} | ${CLASS_LABELS[i.class]} | ${i.risk.score} | ${i.granted} | ${i.used} | ${i.unused} | ${i.unobservable} | ${i.recommendation} | ${i.confidence} |`,
+    ),
+    '',
+  ];
+  const results = new Map(r.document.identities.map((x) => [x.id, x]));
+  for (const i of r.identities) {
+    // Identities with nothing to act on stay in the table only: the Markdown is for tickets.
+    if (i.findings.length === 0 && !i.recommendedPolicy && i.permissionsToRemove.length === 0)
+      continue;
+    out.push(...identity(i, results.get(i.id)));
+  }
+  out.push(...coverage(r.document));
   return `${out.join('\n')}\n`;
 }
 
-/** One line on an Entra identity's activity and permissions. */
-function entraActivity(r: IdentityResult): string {
-  const e = r.entra!;
-  const signIn = e.signIn
-    ? `last sign-in ${e.signIn.lastSignIn ?? e.signIn.lastAppOnlySignIn ?? e.signIn.lastDelegatedSignIn ?? 'never'}`
-    : 'sign-in activity unknown';
-  const who = e.firstParty ? ' Microsoft first-party app.' : '';
-  return `Activity: ${signIn}; ${r.activity.events} Graph requests in the window. Holds ${r.grant.allowedActions} permissions: ${r.usedActions.length} used, ${r.unusedActions.length} unused, ${r.unobservableActions.length} unobservable${r.deniedActions.length ? `, ${r.deniedActions.length} calls denied` : ''}.${who}${e.gaps.length ? ` Not known: ${e.gaps.join(' ')}` : ''}`;
-}
-
-/** The coverage lines of one Entra tenant. */
-function entraCoverage(e: NonNullable<FindingsDocument['coverage']['entra']>[number]): string[] {
-  const q = e.requests;
-  const out = [
-    `Entra tenant ${e.tenantId}: ${e.servicePrincipals} service principals (${e.signInActivityKnown} with sign-in activity). Graph activity logs ${e.activityLogs ? 'read' : 'not read'}: ${q.read} requests, ${q.inWindow} in the window, ${q.mapped} mapped to permissions, ${q.unmapped} unmapped, ${q.denied} denied, ${q.unattributed} from apps not in the inventory. Permission map: ${e.permissionMap.source} (${e.permissionMap.entries} templates).`,
-    '',
-  ];
-  if (e.unmappedCalls.length > 0) {
-    out.push('| Unmapped Graph call | Requests |');
-    out.push('|---|---:|');
-    for (const u of e.unmappedCalls) out.push(`| ${cell(`${u.method} ${u.path}`)} | ${u.count} |`);
-    out.push('');
-  }
-  return out;
+/**
+ * Renders a findings document as Markdown (`leash scan`): the report model without the store's
+ * weekly history, with what changed since the previous scan when given.
+ */
+export function renderMarkdown(doc: FindingsDocument, options: RenderOptions = {}): string {
+  return renderReportMarkdown(
+    buildWeeklyReport(doc, {
+      ...(options.catalog ? { catalog: options.catalog } : {}),
+      ...(options.changes ? { history: historyFromChanges(options.changes) } : {}),
+    }),
+  );
 }

@@ -4,7 +4,17 @@
  * halfway through a scan.
  */
 import { z } from 'zod';
-import { DEFAULT_SCANNER_ROLE, ENV } from '#functions/shared/contract.ts';
+import { DEFAULT_CONTAINMENT_ROLE, DEFAULT_SCANNER_ROLE, ENV } from '#functions/shared/contract.ts';
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  );
 
 const Settings = z.object({
   table: z.string().min(1),
@@ -19,16 +29,23 @@ const Settings = z.object({
     .optional(),
   scannerRoleName: z.string().min(1).default(DEFAULT_SCANNER_ROLE),
   lookbackDays: z.coerce.number().int().min(1).max(400).default(90),
-  regions: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ?.split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
+  regions: commaList,
   usage: z.enum(['auto', 'trail', 'lookup']).default('auto'),
+  /** Containment: the audit table; unset, the audit log lives in `table` (tests, the CLI). */
+  auditTable: z.string().min(1).optional(),
+  /** Containment: the Cedar policy directory; unset, the policies shipped in the repository. */
+  policyDir: z.string().min(1).optional(),
+  /** Containment: protected name patterns besides the built-in ones. */
+  protectedNames: commaList,
+  approvalTtlMinutes: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(24 * 60),
+  slackSecret: z.string().min(1).optional(),
+  containmentRoleName: z.string().min(1).default(DEFAULT_CONTAINMENT_ROLE),
+  approvalUrl: z.url().optional(),
   /** Region the functions run in (set by Lambda). */
   region: z.string().min(1).default('us-east-1'),
   /**
@@ -60,6 +77,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     lookbackDays: blank(env[ENV.lookbackDays]),
     regions: blank(env[ENV.regions]),
     usage: blank(env[ENV.usage]),
+    auditTable: blank(env[ENV.auditTable]),
+    policyDir: blank(env[ENV.policyDir]),
+    protectedNames: blank(env[ENV.protectedNames]),
+    approvalTtlMinutes: blank(env[ENV.approvalTtlMinutes]),
+    slackSecret: blank(env[ENV.slackSecret]),
+    containmentRoleName: blank(env[ENV.containmentRoleName]),
+    approvalUrl: blank(env[ENV.approvalUrl]),
     region: blank(env.AWS_REGION),
     endpoint: blank(env.AWS_ENDPOINT_URL),
   };

@@ -49,6 +49,20 @@ export const ENV = {
   regions: 'LEASH_REGIONS',
   /** `auto` (trail files where a trail covers the account, else Event history), `trail`, `lookup`. */
   usage: 'LEASH_USAGE',
+  /** The containment audit table (append-only: the functions hold no update or delete on it). */
+  auditTable: 'LEASH_AUDIT_TABLE_NAME',
+  /** Directory of the Cedar containment policies (`*.cedar` + `leash.cedarschema`). */
+  policyDir: 'LEASH_POLICY_DIR',
+  /** Comma-separated name patterns (`*` wildcard) of identities containment never touches. */
+  protectedNames: 'LEASH_PROTECTED_NAME_PATTERNS',
+  /** Minutes an approval request waits before it expires. */
+  approvalTtlMinutes: 'LEASH_APPROVAL_TTL_MINUTES',
+  /** ARN of the Secrets Manager secret holding the Slack incoming-webhook URL; unset: no Slack. */
+  slackSecret: 'LEASH_SLACK_SECRET_ARN',
+  /** Name of the containment role in every account (member stack), path included. */
+  containmentRoleName: 'LEASH_CONTAINMENT_ROLE_NAME',
+  /** The approval endpoint (answer-approval's function URL), named in notifications. */
+  approvalUrl: 'LEASH_APPROVAL_URL',
 } as const;
 
 /** Default name of the scanner role (`path/name` as in an ARN's resource part). */
@@ -194,4 +208,76 @@ export const EVENT_SOURCE = 'leash';
 export const DETAIL_TYPES = {
   scanCompleted: 'Scan Completed',
   findingCreated: 'Finding Created',
+  /** Put by any tool (source of its own) to ask for a containment: core/containment/request.ts. */
+  containmentRequested: 'Containment Requested',
 } as const;
+
+/*
+ * The containment state machine (cdk/constructs/containment-state-machine.ts):
+ *
+ * Decide (decide-containment, the EventBridge event in) ─▶ Route?
+ *   applying          ─▶ Apply (apply-containment) ─▶ Contained
+ *   awaiting-approval ─▶ WaitForApproval (wait-for-approval, .waitForTaskToken, timeout = expiry)
+ *                          ─▶ Answered? approved ─▶ ApplyApproved (apply-containment) ─▶ Contained
+ *                                       otherwise ─▶ NotContained
+ *                          timeout ─▶ ExpireApproval (expire-approvals) ─▶ NotContained
+ *   otherwise (refused, forbidden, nothing to contain, already handled) ─▶ NotContained
+ * A malformed event makes Decide fail with MalformedContainmentRequestError before any API call:
+ * the event goes, with the error, to the containment dead-letter queue.
+ */
+
+/** What `decide-containment` returns: where the request stands after policy decided. */
+export const DecideContainmentOutput = z.object({
+  /** Null when the event calls for no containment (a finding with no default kind). */
+  requestId: z.string().nullable(),
+  /**
+   * `applying` (auto: apply next), `awaiting-approval` (wait for a person), `ignored` (nothing to
+   * contain), or a settled status of core/containment/chain.ts (refused, forbidden, applied...).
+   */
+  status: z.string(),
+  decision: z.enum(['auto', 'approval', 'forbidden']).nullable(),
+  /** True when the request was already recorded (a redelivered event). */
+  replayed: z.boolean(),
+});
+export type DecideContainmentOutput = z.infer<typeof DecideContainmentOutput>;
+
+/** Input of `wait-for-approval` (a `.waitForTaskToken` task). */
+export const WaitForApprovalInput = z.object({
+  requestId: z.string().min(1),
+  /** `$$.Task.Token`: stored with the approval request; the answer resumes the execution. */
+  taskToken: z.string().min(1),
+});
+export type WaitForApprovalInput = z.infer<typeof WaitForApprovalInput>;
+
+/** What an answer sends back through the task token (SendTaskSuccess output). */
+export const ApprovalAnswer = z.object({
+  requestId: z.string().min(1),
+  status: z.enum(['approved', 'denied', 'expired']),
+  by: z.string().nullable(),
+});
+export type ApprovalAnswer = z.infer<typeof ApprovalAnswer>;
+
+/** Input of `apply-containment`. */
+export const ApplyContainmentInput = z.object({
+  requestId: z.string().min(1),
+  /** True after an approval (applyApproved); false for an automatic decision (contain resumes). */
+  approved: z.boolean().default(false),
+});
+export type ApplyContainmentInput = z.infer<typeof ApplyContainmentInput>;
+
+/** Input of `expire-approvals`: the schedule's (empty) or the state machine's after a timeout. */
+export const ExpireApprovalsInput = z.object({ requestId: z.string().min(1).optional() }).loose();
+export type ExpireApprovalsInput = z.infer<typeof ExpireApprovalsInput>;
+
+/** Body of a POST to the approval endpoint (`answer-approval`'s function URL). */
+export const AnswerApprovalBody = z.object({
+  requestId: z.string().min(1),
+  decision: z.enum(['approve', 'deny']),
+  reason: z.string().max(1000).optional(),
+});
+export type AnswerApprovalBody = z.infer<typeof AnswerApprovalBody>;
+
+/** Error name of a malformed containment event (the state machine catches it by name). */
+export const MALFORMED_EVENT_ERROR = 'MalformedContainmentRequestError';
+/** Error name of a request whose identity another request holds (retried with backoff). */
+export const IDENTITY_BUSY_ERROR = 'IdentityBusyError';

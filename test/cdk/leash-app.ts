@@ -53,6 +53,10 @@ export const FULL_CONTEXT = {
   'leash:scanSchedule': 'cron(30 2 * * ? *)',
   'leash:reportSchedule': 'cron(0 8 ? * FRI *)',
   'leash:scheduleTimezone': 'Europe/Berlin',
+  'leash:approvalTtlMinutes': 120,
+  'leash:protectedNamePatterns': 'prod-admin-*',
+  'leash:slackWebhookSecretArn':
+    'arn:aws:secretsmanager:us-east-1:111111111111:secret:leash/slack-AbCdEf',
 } as const;
 
 /** A value of synthesized CloudFormation JSON, which the tests index into freely. */

@@ -512,6 +512,11 @@ describe('LeashStack', () => {
         'analyze-scan': [4096, 900],
         'publish-events': [512, 120],
         'send-weekly-report': [1024, 300],
+        'decide-containment': [1024, 30],
+        'wait-for-approval': [512, 30],
+        'apply-containment': [1024, 120],
+        'answer-approval': [512, 30],
+        'expire-approvals': [512, 120],
       });
     });
 
@@ -525,7 +530,7 @@ describe('LeashStack', () => {
       // Assert
       for (const fn of fns) {
         expect(fn.Properties.Environment.Variables).toMatchObject({
-          [ENV.table]: { Ref: idOf(template, 'AWS::DynamoDB::Table') },
+          [ENV.table]: { Ref: expect.stringMatching(/^StoreTable/) },
           [ENV.bucket]: { Ref: expect.any(String) },
           [ENV.eventBus]: { Ref: idOf(template, 'AWS::Events::EventBus') },
           [ENV.topic]: { Ref: idOf(template, 'AWS::SNS::Topic') },
@@ -577,6 +582,11 @@ describe('LeashStack', () => {
         'analyze-scan': ['/leash/', null],
         'publish-events': ['/leash/', null],
         'send-weekly-report': ['/leash/', null],
+        'decide-containment': ['/leash/', null],
+        'wait-for-approval': ['/leash/', null],
+        'apply-containment': ['/leash/', 'leash-apply-containment'],
+        'answer-approval': ['/leash/', null],
+        'expire-approvals': ['/leash/', null],
       });
     });
 
@@ -673,6 +683,17 @@ describe('LeashStack', () => {
           table: 'r',
           other: ['sns:Publish'],
         },
+        'decide-containment': { read: [], write: [], table: 'rw', other: [] },
+        'wait-for-approval': {
+          read: [],
+          write: [],
+          table: 'rw',
+          // The Slack webhook (FULL_CONTEXT configures one).
+          other: ['sns:Publish', 'secretsmanager:GetSecretValue'],
+        },
+        'apply-containment': { read: [], write: [], table: 'rw', other: ['sts:AssumeRole'] },
+        'answer-approval': { read: [], write: [], table: 'rw', other: [] },
+        'expire-approvals': { read: [], write: [], table: 'rw', other: [] },
       });
     });
 
@@ -721,7 +742,7 @@ describe('LeashStack', () => {
         .flatMap((p) => p.Properties.Queues.map((q: { Ref: string }) => q.Ref));
 
       // Assert
-      expect(queues).toHaveLength(4);
+      expect(queues).toHaveLength(6);
       expect(tlsOnly.sort()).toEqual([...queues].sort());
       for (const id of queues) {
         expect(template.toJSON().Resources[id].Properties.SqsManagedSseEnabled).toBe(true);
@@ -745,9 +766,9 @@ describe('LeashStack', () => {
       expect(byMetric).toEqual(
         [
           ...HANDLER_NAMES.map(() => 'AWS/Lambda Errors'),
-          'AWS/States ExecutionsFailed',
-          'AWS/States ExecutionsTimedOut',
-          ...Array(4).fill('AWS/SQS ApproximateNumberOfMessagesVisible'),
+          ...Array(2).fill('AWS/States ExecutionsFailed'),
+          ...Array(2).fill('AWS/States ExecutionsTimedOut'),
+          ...Array(6).fill('AWS/SQS ApproximateNumberOfMessagesVisible'),
         ].sort(),
       );
       for (const alarm of alarms) {
@@ -792,7 +813,10 @@ describe('LeashStack', () => {
     expect(outputs).toEqual(
       [
         'ApplyContainmentRoleArn',
+        'ApprovalUrl',
+        'AuditTableName',
         'ContainmentRoleArn',
+        'ContainmentStateMachineArn',
         'EntraSecretArn',
         'EventBusName',
         'NotificationTopicArn',

@@ -92,6 +92,30 @@ const LEASH_ACKNOWLEDGMENTS = [
   'AccountRoles/Containment AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:*:<AWS::AccountId>:event-source-mapping:*]',
   'AccountRoles/Containment AwsSolutions-IAM5[Resource::*]',
   'ApplyContainmentAssumePolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/leash/leash-containment]',
+  // Containment (issue 6): the five functions' table grants (approvals, locks; the audit log is
+  // in its own table with exact actions), their state machine and queues.
+  ...['DecideContainment', 'WaitForApproval', 'AnswerApproval', 'ExpireApprovals'].flatMap((fn) => [
+    `Functions/${fn}Role AwsSolutions-IAM5[Action::kms:GenerateDataKey*]`,
+    `Functions/${fn}Role AwsSolutions-IAM5[Action::kms:ReEncrypt*]`,
+    `Functions/${fn}Role AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]`,
+  ]),
+  'ApplyContainmentRole AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+  'ApplyContainmentRole AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+  'ApplyContainmentRole AwsSolutions-IAM5[Resource::<Table.Arn>/index/*]',
+  ...[
+    'DecideContainment',
+    'WaitForApproval',
+    'ApplyContainment',
+    'AnswerApproval',
+    'ExpireApprovals',
+  ].map((fn) => `Functions/${fn} Serverless-LambdaDLQ`),
+  'Containment/LogsAndTracesPolicy AwsSolutions-IAM5[Resource::*]',
+  'Containment/StateMachine AwsSolutions-SF1',
+  'Containment/StateMachine Serverless-StepFunctionStateMachineAllLogging',
+  'ContainmentDeadLetters/Queue AwsSolutions-SQS3',
+  'ContainmentDeadLetters/Queue Serverless-SQSRedrivePolicy',
+  'ApprovalSweepDeadLetters/Queue AwsSolutions-SQS3',
+  'ApprovalSweepDeadLetters/Queue Serverless-SQSRedrivePolicy',
 ];
 
 describe('cdk-nag acknowledgments', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INLINE_PREFIX_LIMIT } from '#functions/shared/contract.ts';
+import { CONTAINMENT_HANDLER_NAMES } from '../../cdk/constructs/leash-functions.ts';
 import {
   type AslDefinition,
   type AslState,
@@ -323,14 +324,16 @@ describe('scan state machine', () => {
       const byAction = (action: string) =>
         statements.filter((s) => [s.Action].flat().includes(action));
 
-      // Assert: invoke the seven step functions (not the weekly report), by exact ARN.
+      // Assert: invoke the seven step functions (not the weekly report, nor containment's), by
+      // exact ARN.
       const invoked = byAction('lambda:InvokeFunction').map((s) => s.Resource['Fn::GetAtt'][0]);
-      const weekly = fnIds.filter(
-        (id) =>
-          template.toJSON().Resources[id].Properties.Environment.Variables
-            .POWERTOOLS_SERVICE_NAME === 'send-weekly-report',
+      const others = new Set<string>(['send-weekly-report', ...CONTAINMENT_HANDLER_NAMES]);
+      const notScan = fnIds.filter((id) =>
+        others.has(
+          template.toJSON().Resources[id].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
+        ),
       );
-      expect(invoked.sort()).toEqual(fnIds.filter((id) => !weekly.includes(id)).sort());
+      expect(invoked.sort()).toEqual(fnIds.filter((id) => !notScan.includes(id)).sort());
       // Read only the run files, decrypting through S3.
       expect(byAction('s3:GetObject')).toEqual([
         expect.objectContaining({

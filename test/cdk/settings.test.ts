@@ -53,6 +53,8 @@ describe('Leash settings', () => {
       accountConcurrency: 10,
       regions: [],
       eventArchiveDays: 0,
+      approvalTtlMinutes: 1440,
+      protectedNamePatterns: [],
     });
   });
 

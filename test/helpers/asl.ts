@@ -4,7 +4,8 @@
  * definition's paths, choices, maps and the handlers' inputs and outputs fit together.
  *
  * It covers the subset Leash's definitions use (JSONPath query language): Task (`lambda:invoke`,
- * with `Payload`/`Payload.$`, Retry and Catch), Map (INLINE and DISTRIBUTED, `ItemReader` of a
+ * with `Payload`/`Payload.$`, Retry and Catch; `lambda:invoke.waitForTaskToken`, which hands the
+ * wait to the test through `waitForTaskToken`; `sqs:sendMessage` through `sendMessage`), Map (INLINE and DISTRIBUTED, `ItemReader` of a
  * JSON array in S3, `ItemsPath`, `ItemSelector`/`Parameters`, `ItemBatcher`,
  * `ToleratedFailurePercentage`), Choice, Pass, Wait (skipped), Succeed and Fail; paths `$...` and
  * `$$...` with dotted names and `[n]`; the intrinsics States.Format, States.JsonMerge,
@@ -29,7 +30,19 @@ export interface AslRuntime {
   getObject(bucket: string, key: string): Promise<string>;
   /** Every state entered, in order, with its name: the tests assert the path taken. */
   trace?: string[];
+  /**
+   * `lambda:invoke.waitForTaskToken`: after the function returns, the execution waits here for
+   * the token's answer (the test resolves it, e.g. from a mocked SendTaskSuccess). Reject with an
+   * error named `States.Timeout` for a task that timed out, or `States.TaskFailed` & co.
+   * @param token the task token (`$$.Task.Token`) the function was given
+   * @param timeoutSeconds the state's TimeoutSeconds
+   */
+  waitForTaskToken?(token: string, timeoutSeconds: number | undefined): Promise<Json>;
+  /** `sqs:sendMessage`: the queue URL and the message body (a string, or JSON as sent). */
+  sendMessage?(queueUrl: string, body: Json): Promise<void>;
 }
+
+let tokenCounter = 0;
 
 /** A state machine failure (a Fail state, or an error no Catch handled). */
 export class ExecutionFailedError extends Error {
@@ -57,6 +70,7 @@ interface Ctx {
   Execution: Obj;
   State?: Obj;
   Map?: Obj;
+  Task?: Obj;
 }
 
 /**
@@ -95,7 +109,10 @@ async function runStates(machine: Obj, input: Json, ctx: Ctx, rt: AslRuntime): P
     if (type === 'Fail')
       throw new ExecutionFailedError(
         String(state.Error ?? 'States.Fail'),
-        String(state.Cause ?? ''),
+        String(
+          state.Cause ??
+            (state.CausePath ? readPath(state.CausePath as string, data, { Execution: {} }) : ''),
+        ),
       );
     if (type === 'Choice') {
       const effective = filterPath(state.InputPath, data);
@@ -176,6 +193,14 @@ async function withRetry(state: Obj, run: () => Promise<Json>): Promise<Json> {
 
 async function runTask(state: Obj, input: Json, ctx: Ctx, rt: AslRuntime): Promise<Json> {
   const resource = state.Resource as string;
+  if (/^arn:[^:]+:states:::lambda:invoke\.waitForTaskToken$/.test(resource))
+    return runCallbackTask(state, input, ctx, rt);
+  if (/^arn:[^:]+:states:::sqs:sendMessage$/.test(resource)) {
+    if (!rt.sendMessage) throw new Error('the runtime has no sendMessage for sqs:sendMessage');
+    const p = resolveTemplate(state.Parameters as Json, input, ctx) as Obj;
+    await rt.sendMessage(String(p.QueueUrl), p.MessageBody ?? null);
+    return { MessageId: `message-${++tokenCounter}` };
+  }
   const params =
     state.Parameters !== undefined ? (resolveTemplate(state.Parameters, input, ctx) as Obj) : null;
   let functionArn: string;
@@ -204,6 +229,36 @@ async function runTask(state: Obj, input: Json, ctx: Ctx, rt: AslRuntime): Promi
     throw new TaskError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
   }
   return wrap ? { Payload: out, StatusCode: 200, ExecutedVersion: '$LATEST' } : out;
+}
+
+/**
+ * A Lambda task with a callback: the function is invoked with the task token in its payload,
+ * then the execution waits for the token's answer (SendTaskSuccess output, unwrapped).
+ */
+async function runCallbackTask(state: Obj, input: Json, ctx: Ctx, rt: AslRuntime): Promise<Json> {
+  if (!rt.waitForTaskToken)
+    throw new Error('the runtime has no waitForTaskToken for lambda:invoke.waitForTaskToken');
+  // Each attempt gets a new token, as in Step Functions.
+  const token = `task-token-${++tokenCounter}`;
+  const taskCtx: Ctx = { ...ctx, Task: { Token: token } };
+  const params = resolveTemplate(state.Parameters as Json, input, taskCtx) as Obj;
+  try {
+    await rt.invoke(
+      String(params.FunctionName),
+      JSON.parse(JSON.stringify(params.Payload ?? input)),
+    );
+  } catch (err) {
+    const e = err as Error;
+    throw new TaskError(e.name && e.name !== 'Error' ? e.name : 'Error', e.message);
+  }
+  try {
+    return JSON.parse(
+      JSON.stringify(await rt.waitForTaskToken(token, state.TimeoutSeconds as number | undefined)),
+    ) as Json;
+  } catch (err) {
+    const e = err as Error;
+    throw new TaskError(e.name.startsWith('States.') ? e.name : 'States.TaskFailed', e.message);
+  }
 }
 
 async function runMap(state: Obj, input: Json, ctx: Ctx, rt: AslRuntime): Promise<Json> {

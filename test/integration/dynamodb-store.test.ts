@@ -678,6 +678,46 @@ function contract(name: string, open: () => Promise<Opened>) {
       });
     });
 
+    describe('identity locks', () => {
+      const KEY = 'aws:111111111111:arn:aws:iam::111111111111:role/app';
+
+      it('lets one of two racing holders take a lock, the same holder renew it', async () => {
+        // Act
+        const [a, b] = await Promise.all([
+          store.acquireLock(KEY, 'req-a', T1, T1 + 1000),
+          store.acquireLock(KEY, 'req-b', T1, T1 + 1000),
+        ]);
+        const winner = a.holder === 'req-a' && b.holder === 'req-a' ? 'req-a' : 'req-b';
+        const renewed = await store.acquireLock(KEY, winner, T1 + 10, T1 + 2000);
+
+        // Assert
+        expect(a.holder).toBe(winner);
+        expect(b.holder).toBe(winner);
+        expect(renewed).toEqual({ key: KEY, holder: winner, until: T1 + 2000 });
+        if (raw) expect((await raw({ pk: `LOCK#${KEY}`, sk: 'LOCK' }))?.holder).toBe(winner);
+      });
+
+      it('gives an expired lock to another holder and releases only its own', async () => {
+        // Arrange
+        await store.acquireLock(KEY, 'req-a', T1, T1 + 1000);
+
+        // Act
+        const early = await store.acquireLock(KEY, 'req-b', T1 + 999, T1 + 2000);
+        const late = await store.acquireLock(KEY, 'req-b', T1 + 1000, T1 + 3000);
+        const releasedByOld = await store.releaseLock(KEY, 'req-a');
+        const releasedByHolder = await store.releaseLock(KEY, 'req-b');
+        const again = await store.acquireLock(KEY, 'req-c', T1 + 1001, T1 + 4000);
+
+        // Assert
+        expect(early).toEqual({ key: KEY, holder: 'req-a', until: T1 + 1000 });
+        expect(late).toEqual({ key: KEY, holder: 'req-b', until: T1 + 3000 });
+        expect(releasedByOld).toBe(false);
+        expect(releasedByHolder).toBe(true);
+        expect(again.holder).toBe('req-c');
+        expect(await store.releaseLock('free-key', 'req-c')).toBe(false);
+      });
+    });
+
     it('keeps finding history apart from the other items of an identity', async () => {
       // Arrange: findings, a profile and grants of the same identity
       const doc = aDocument([appWith(['A'])]);

@@ -129,6 +129,12 @@ describe('send-weekly-report', () => {
     expect(json.headline).toEqual(result.headline);
     expect(json.trend.map((s) => s.runId)).toEqual(['run-1', 'run-2']);
     expect(json.findings.identities.map((i) => i.name).sort()).toEqual(['agent', 'newbie']);
+    const csv = await getBytes(bucket, 'reports/2026-11-16/report.csv');
+    expect(csv?.toString().split('\r\n')[0]).toMatch(/^rank,risk_score,identity_id,/);
+    expect(result.report.csv.key).toBe('reports/2026-11-16/report.csv');
+    // What changed over the week comes from the store: admin's critical finding went away.
+    expect(md?.toString()).toMatch(/\| resolved \| critical \| LP-IAM-002 \| admin \|/);
+    expect(result.slack).toEqual({ status: 'not-configured' });
 
     const [note, ...more] = await notifications();
     expect(more).toEqual([]);

@@ -145,9 +145,9 @@ describe('the reports', () => {
     const md = renderMarkdown(doc);
     const html = renderHtml(doc);
     // Assert
-    expect(md.indexOf('Denied: `lambda:GetPolicy`')).toBeLessThan(md.indexOf('## AI agents'));
-    expect(md).toContain('Not available: `bedrock:ListAgents`');
-    expect(md).toContain('Failed: `iam:GetServiceLastAccessedDetails`');
+    expect(md.indexOf('Denied: lambda:GetPolicy')).toBeLessThan(md.indexOf('## AI agents'));
+    expect(md).toContain('Not available: bedrock:ListAgents');
+    expect(md).toContain('Failed: iam:GetServiceLastAccessedDetails');
     expect(md).toMatch(/\| support <b> \| bedrock-agent \|/);
     expect(md).toContain('lookup → tool');
     expect(html).toContain('support &lt;b&gt;');
@@ -220,7 +220,9 @@ describe('the "Since the previous scan" section', () => {
     expect(renderHtml(doc())).not.toContain('Since the previous scan');
     expect(md).toContain('## Since the previous scan\n\nThis is the first recorded scan');
     expect(md).not.toContain('| new |');
-    expect(html).toContain('<h2>Since the previous scan</h2><p>This is the first recorded scan');
+    expect(html).toContain(
+      '<h2>Since the previous scan</h2></summary><p>This is the first recorded scan',
+    );
   });
 
   it('lists new and resolved findings, escaped, after the counts', () => {
@@ -240,7 +242,7 @@ describe('the "Since the previous scan" section', () => {
 
     // Assert
     expect(md).toContain(
-      'Previous scan 2026-11-01T00:00:00.000Z (run r1): 1 new, 1 resolved, 1 persisting.',
+      'Since the previous scan (2026-11-01T00:00:00.000Z, run r1): 1 new, 1 resolved, 1 persisting.',
     );
     expect(md).toContain('| new | high | LP-IAM-002 | app<1> | Policy C is unused |');
     expect(md).toContain('| resolved | high | LP-IAM-002 | app<1> | Policy B \\| old is unused |');

@@ -40,7 +40,8 @@ describe('the scan policy and the connectors', () => {
     const { join } = await import('node:path');
     const root = new URL('../../../../connectors/aws', import.meta.url).pathname;
     const files = (await readdir(root, { recursive: true })).filter(
-      (f) => f.endsWith('.ts') && !f.endsWith('permissions.ts'),
+      // Containment (contain/) writes through its own role, checked by the CDK role tests.
+      (f) => f.endsWith('.ts') && !f.endsWith('permissions.ts') && !f.startsWith('contain'),
     );
     const named = new Set<string>();
     for (const f of files) {

@@ -1,0 +1,342 @@
+/**
+ * The containment commands: `leash contain`, `leash approve`, `leash deny`, `leash rollback` and
+ * `leash audit`. Each is a thin caller of the use cases of core/containment/contain.ts.
+ *
+ * Two modes:
+ * - Local (default): the store is the CLI's (`.leash/store`, or `--store memory`); containment
+ *   runs in-process against live AWS with the caller's credentials (`--endpoint-url` for moto or
+ *   LocalStack), and `leash approve` applies the approved request at once.
+ * - Deployed (`--table NAME --audit-table NAME`): the deployment's tables. `leash approve` and
+ *   `leash deny` record the answer with the caller's IAM identity (STS GetCallerIdentity) as the
+ *   approver and send it through the stored task token, so the waiting execution resumes and the
+ *   deployed apply-containment function applies it (with the containment role). The caller needs
+ *   the table grants and states:SendTaskSuccess on the containment state machine; the approval
+ *   endpoint (function URL) is the alternative for tools that sign requests.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CedarPolicyDecider } from '#adapters/cedar/cedar-decider.ts';
+import { UsageError } from '#cli/errors.ts';
+import { openStore, type StoreOptions } from '#cli/store.ts';
+import { AwsClients } from '#connectors/aws/clients.ts';
+import { awsActuators } from '#connectors/aws/contain/actuators.ts';
+import { assumeContainmentRole } from '#connectors/aws/contain/clients.ts';
+import {
+  applyApproved,
+  approve,
+  auditChain,
+  type ContainmentDeps,
+  type ContainmentOutcome,
+  contain,
+  DEFAULT_CONTAINMENT_SETTINGS,
+  deny,
+  rollback,
+} from '#core/containment/contain.ts';
+import { containmentRequestId } from '#core/containment/request.ts';
+import type { AuditEntry } from '#core/ports/audit-store.ts';
+import { CONTAINMENT_KINDS, type ContainmentKind } from '#core/ports/containment.ts';
+import type { LeashStore } from '#core/ports/leash-store.ts';
+import { resumeWorkflow } from '#functions/shared/answer.ts';
+import { openContainmentStore } from '#functions/shared/containment.ts';
+
+/** Options every containment command takes. */
+export interface ContainmentCommonOptions extends StoreOptions {
+  /** Deployed mode: the Leash table. */
+  table?: string;
+  /** Deployed mode: the audit table (stack output AuditTableName). */
+  auditTable?: string;
+  region?: string;
+  endpointUrl?: string;
+  /** Assume this role (path/name) in the target account instead of acting as the caller. */
+  containmentRole?: string;
+  /** Cedar policy directory (default: the policies shipped with Leash). */
+  policies?: string;
+  json?: boolean;
+}
+
+/** Options of `leash contain`. */
+export interface ContainCommandOptions extends ContainmentCommonOptions {
+  kind: string;
+  dryRun?: boolean;
+  reason?: string;
+  /** `ai-agent`, `workload`, `human`. */
+  class?: string;
+  /** `key=value`, repeatable. */
+  tag?: string[];
+  /** Kind parameters as JSON (`{"policyArn":"arn:..."}`). */
+  params?: string;
+}
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd?: string };
+
+/** The store, clients and use-case dependencies of one command. */
+interface Session {
+  store: LeashStore;
+  deps: ContainmentDeps;
+  aws: AwsClients;
+  deployed: boolean;
+  close(): Promise<void>;
+}
+
+async function openSession(
+  opts: ContainmentCommonOptions,
+  io: Io,
+  actor?: string,
+): Promise<Session> {
+  if ((opts.table === undefined) !== (opts.auditTable === undefined))
+    throw new UsageError(
+      '--table and --audit-table go together (the stack outputs TableName and AuditTableName)',
+    );
+  const region = opts.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const aws = new AwsClients({
+    homeRegion: region,
+    ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+  });
+  let store: LeashStore;
+  let close = async () => aws.destroy();
+  const deployed = opts.table !== undefined;
+  if (deployed) {
+    const dynamo = new DynamoDBClient({
+      region,
+      ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+    });
+    store = openContainmentStore({ table: opts.table!, auditTable: opts.auditTable! }, dynamo);
+    close = async () => {
+      dynamo.destroy();
+      aws.destroy();
+    };
+  } else {
+    const opened = await openStore(opts, io.cwd);
+    store = opened.store;
+    close = async () => {
+      await opened.close();
+      aws.destroy();
+    };
+  }
+  const clientsFor = opts.containmentRole
+    ? assumeContainmentRole(aws, { roleName: opts.containmentRole, sessionName: 'leash-cli' })
+    : async () => aws;
+  const deps: ContainmentDeps = {
+    store,
+    decider: CedarPolicyDecider.fromDirectory(opts.policies),
+    actuators: awsActuators(clientsFor),
+    notifier: {
+      notify: async (request, _decision, expiresAt) => {
+        io.stderr.write(
+          `Approval needed: leash approve ${request.requestId} (or leash deny), before ${new Date(expiresAt).toISOString()}\n`,
+        );
+      },
+    },
+    now: () => Date.now(),
+    actor: actor ?? (await callerArn(opts, region)),
+    settings: DEFAULT_CONTAINMENT_SETTINGS,
+  };
+  return { store, deps, aws, deployed, close };
+}
+
+/** The caller's IAM identity, or the local user when no AWS credentials answer. */
+async function callerArn(opts: ContainmentCommonOptions, region: string): Promise<string> {
+  const sts = new STSClient({
+    region,
+    ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+  });
+  try {
+    return (
+      (await sts.send(new GetCallerIdentityCommand({}))).Arn ??
+      `cli:${process.env.USER ?? 'unknown'}`
+    );
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** An AWS identity from its ARN: account, type and name. */
+export function targetFromArn(arn: string): { scope: string; type: string; name: string } {
+  const iam = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (iam) return { scope: iam[1]!, type: iam[2]!, name: iam[3]! };
+  const fn = /^arn:[^:]+:lambda:[^:]+:(\d{12}):function:([^:]+)$/.exec(arn);
+  if (fn) return { scope: fn[1]!, type: 'lambda-function', name: fn[2]! };
+  throw new UsageError(`${arn} is not the ARN of an IAM role, IAM user or Lambda function`);
+}
+
+/**
+ * `leash contain TARGET --kind KIND`: decides by policy, prints the plan (the exact calls from
+ * the state read now), and unless `--dry-run` applies it (auto) or stores the approval request.
+ * @returns the exit code: 0 applied, pending or planned; 1 refused, forbidden or failed
+ */
+export async function containCommand(
+  target: string,
+  opts: ContainCommandOptions,
+  io: Io,
+): Promise<number> {
+  if (!(CONTAINMENT_KINDS as readonly string[]).includes(opts.kind))
+    throw new UsageError(`--kind must be one of ${CONTAINMENT_KINDS.join(', ')}`);
+  const kind = opts.kind as ContainmentKind;
+  if (!kind.startsWith('aws.'))
+    throw new UsageError(`${kind}: the CLI applies AWS kinds; Entra kinds run in the deployment`);
+  const { scope, type, name } = targetFromArn(target);
+  const tags = Object.fromEntries(
+    (opts.tag ?? []).map((t) => {
+      const at = t.indexOf('=');
+      if (at < 1) throw new UsageError(`--tag takes key=value, not "${t}"`);
+      return [t.slice(0, at), t.slice(at + 1)];
+    }),
+  );
+  let params: Record<string, unknown> = {};
+  if (opts.params) {
+    try {
+      params = JSON.parse(opts.params) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--params takes a JSON object');
+    }
+  }
+  const session = await openSession(opts, io);
+  try {
+    const requester = session.deps.actor;
+    const request = {
+      requestId: containmentRequestId({
+        kind,
+        target: { provider: 'aws', scope, id: target },
+        origin: {
+          cli: requester,
+          params,
+          reason: opts.reason ?? null,
+          at: Math.floor(Date.now() / 60_000),
+        },
+      }),
+      kind,
+      target: {
+        provider: 'aws',
+        scope,
+        id: target,
+        name,
+        type,
+        class: opts.class ?? null,
+        tags,
+        delegatingHuman: null,
+      },
+      trigger: { type: 'request', requester, ...(opts.reason ? { reason: opts.reason } : {}) },
+      params,
+      requestedAt: Date.now(),
+    };
+    const plan = await contain(request, session.deps, { dryRun: true });
+    print(io, opts, plan, 'Plan');
+    if (opts.dryRun || plan.status === 'refused') return plan.status === 'refused' ? 1 : 0;
+    if (plan.decision?.decision === 'forbidden') return 1;
+    const outcome = await contain(request, session.deps);
+    print(io, opts, outcome, 'Result');
+    return ['applied', 'pending'].includes(outcome.status) ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * `leash approve ID` / `leash deny ID`: records the answer; locally applies an approval at once,
+ * deployed resumes the waiting execution through the task token.
+ */
+export async function answerCommand(
+  decision: 'approve' | 'deny',
+  requestId: string,
+  opts: ContainmentCommonOptions & { reason?: string },
+  io: Io,
+): Promise<number> {
+  const session = await openSession(opts, io);
+  try {
+    const by = session.deps.actor;
+    const answer = decision === 'approve' ? approve : deny;
+    let outcome = await answer(requestId, by, session.deps, opts.reason);
+    print(io, opts, outcome, decision === 'approve' ? 'Approved' : 'Denied');
+    if (session.deployed) {
+      const approval = await session.store.approval(requestId);
+      const sfn = new SFNClient({
+        region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+        ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+      });
+      try {
+        const workflow = approval ? await resumeWorkflow(sfn, approval) : 'no-workflow';
+        io.stderr.write(`workflow: ${workflow}\n`);
+      } finally {
+        sfn.destroy();
+      }
+      return 0;
+    }
+    if (decision === 'approve' && outcome.status === 'approved') {
+      outcome = await applyApproved(requestId, session.deps);
+      print(io, opts, outcome, 'Result');
+      return outcome.status === 'applied' ? 0 : 1;
+    }
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+/** `leash rollback ID`: restores the state the request found, and says what it could not. */
+export async function rollbackCommand(
+  requestId: string,
+  opts: ContainmentCommonOptions & { reason?: string },
+  io: Io,
+): Promise<number> {
+  const session = await openSession(opts, io);
+  try {
+    const outcome = await rollback(requestId, session.deps.actor, session.deps, opts.reason);
+    print(io, opts, outcome, 'Rollback');
+    return outcome.status === 'rolled-back' ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** `leash audit ID`: the whole chain, in order. */
+export async function auditCommand(
+  requestId: string,
+  opts: ContainmentCommonOptions,
+  io: Io,
+): Promise<number> {
+  const session = await openSession(opts, io, 'cli');
+  try {
+    const chain = await auditChain(requestId, session.deps);
+    if (opts.json) {
+      io.stdout.write(`${JSON.stringify(chain, null, 2)}\n`);
+      return chain.entries.length > 0 ? 0 : 1;
+    }
+    if (chain.entries.length === 0) {
+      io.stderr.write(`No audit entries for ${requestId}.\n`);
+      return 1;
+    }
+    io.stdout.write(`${requestId}: ${chain.status}\n`);
+    for (const entry of chain.entries) io.stdout.write(formatEntry(entry));
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+/** One audit entry for a person: seq, time, kind, actor, then the facts. */
+export function formatEntry(e: AuditEntry): string {
+  const head = `#${e.seq} ${new Date(e.at).toISOString()} ${e.kind} by ${e.actor}`;
+  const detail = JSON.stringify(e.detail, null, 2).replace(/\n/g, '\n    ');
+  return `${head}\n    ${detail}\n`;
+}
+
+function print(io: Io, opts: { json?: boolean }, o: ContainmentOutcome, label: string): void {
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify({ [label.toLowerCase()]: o }, null, 2)}\n`);
+    return;
+  }
+  const lines = [`${label}: ${o.requestId} ${o.status}${o.replayed ? ' (already recorded)' : ''}`];
+  if (o.decision)
+    lines.push(
+      `  policy: ${o.decision.decision} (${o.decision.matched.join(', ') || 'no policy matched'}; version ${o.decision.policyVersion.slice(0, 12)})`,
+    );
+  if (o.refusal) lines.push(`  refused: ${o.refusal.detail}`);
+  if (o.expiresAt) lines.push(`  expires: ${new Date(o.expiresAt).toISOString()}`);
+  for (const call of o.plan ?? [])
+    lines.push(`  call: ${call.api} ${JSON.stringify(call.params)}  # ${call.description}`);
+  for (const c of o.calls)
+    lines.push(`  ${c.ok ? 'done' : 'FAILED'}: ${c.call.api} (${c.outcome})`);
+  if (o.detail) lines.push(`  ${o.detail}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+}

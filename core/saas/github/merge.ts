@@ -1,0 +1,178 @@
+/**
+ * Puts a GitHub organization's analysis into a findings document, so one findings.json holds
+ * AWS, Entra and GitHub results: the organization's identities (`provider: 'saas'`), its
+ * summary block (`github[]`), its gaps, and the OIDC findings on the AWS roles that trust its
+ * workflows. Merging the same organization again replaces what the earlier merge put in. Pure.
+ */
+import { iso } from '#core/engine/rules/rule.ts';
+import type { TimeWindow } from '#core/engine/usage.ts';
+import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
+import { summarizeIdentities } from '#core/report/summary.ts';
+import { type GitHubAnalysis, sortFindings } from '#core/saas/github/analyze-org.ts';
+
+type Summary = FindingsDocument['summary'];
+
+/**
+ * Appends an organization's results to a document and updates its summary. Identities of the
+ * same organization already in the document are replaced; GitHub findings an earlier merge of
+ * it put on other identities (AWS roles) are replaced too. Returns a new document.
+ */
+export function mergeGitHubIntoDocument(
+  doc: FindingsDocument,
+  analysis: GitHubAnalysis,
+): FindingsDocument {
+  const { scope, org } = analysis;
+  const ours = (r: IdentityResult) => r.provider === 'saas' && r.accountId === scope;
+  const fromThisOrg = (f: IdentityResult['findings'][number]) =>
+    f.ruleId.startsWith('LP-GH-') && f.evidence.org === org;
+  const roleFindings = new Map(analysis.roleFindings.map((r) => [r.roleArn, r.findings]));
+
+  const before: IdentityResult[] = [];
+  const after: IdentityResult[] = [];
+  const identities: IdentityResult[] = [];
+  const unmatchedRoles = new Set(roleFindings.keys());
+  for (const r of doc.identities) {
+    // This organization's identities from an earlier merge: replaced by the new analysis.
+    if (ours(r)) {
+      before.push(r);
+      continue;
+    }
+    const added = roleFindings.get(r.id);
+    const stale = r.findings.some(fromThisOrg);
+    if (!added && !stale) {
+      identities.push(r);
+      continue;
+    }
+    // An AWS role the analysis judged, or one an earlier merge of this organization judged:
+    // its GitHub findings are replaced, its own kept.
+    unmatchedRoles.delete(r.id);
+    const next = {
+      ...r,
+      findings: sortFindings([...r.findings.filter((f) => !fromThisOrg(f)), ...(added ?? [])]),
+    };
+    before.push(r);
+    after.push(next);
+    identities.push(next);
+  }
+  identities.push(...analysis.identities);
+  after.push(...analysis.identities);
+
+  const prefix = `GitHub ${scope}: `;
+  const gaps = [
+    ...doc.coverage.gaps.filter((g) => !g.startsWith(prefix)),
+    ...analysis.gaps.map((g) => prefix + g),
+  ];
+  if (unmatchedRoles.size > 0)
+    gaps.push(
+      `${prefix}${unmatchedRoles.size} AWS roles trusting its workflows are not in this document; their findings are in github[].oidc.trusts only.`,
+    );
+  // The summary moves by what changed, so figures other producers put in stay as they were.
+  return {
+    ...doc,
+    summary: combine(
+      combine(doc.summary, summarizeIdentities(before), -1),
+      summarizeIdentities(after),
+      1,
+    ),
+    coverage: {
+      ...doc.coverage,
+      gaps,
+      accessGaps: [
+        ...doc.coverage.accessGaps.filter((g) => !(g.provider === 'saas' && g.account === scope)),
+        ...analysis.accessGaps,
+      ],
+    },
+    identities,
+    github: [...(doc.github ?? []).filter((o) => o.scope !== scope), analysis.organization],
+  };
+}
+
+/** Options of {@link buildGitHubDocument}. */
+export interface GitHubDocumentOptions {
+  toolVersion: string;
+  /** The AWS action catalog's version, when loaded; `n/a` otherwise. */
+  catalogVersion?: string;
+  window: TimeWindow;
+  lookbackDays: number;
+}
+
+/**
+ * A findings document holding one organization's results and no AWS account or Entra tenant:
+ * for a GitHub-only scan. AWS coverage fields are zero or empty.
+ */
+export function buildGitHubDocument(
+  analysis: GitHubAnalysis,
+  options: GitHubDocumentOptions,
+): FindingsDocument {
+  const { window } = options;
+  const empty: FindingsDocument = {
+    schemaVersion: '1',
+    tool: {
+      name: 'leash',
+      version: options.toolVersion,
+      catalogVersion: options.catalogVersion ?? 'n/a',
+    },
+    window: {
+      asOf: iso(window.to),
+      lookbackDays: options.lookbackDays,
+      from: iso(window.from),
+      to: iso(window.to),
+      observedFrom: null,
+      observedTo: null,
+      observedDays: 0,
+    },
+    accounts: [],
+    summary: summarizeIdentities([]),
+    coverage: {
+      files: { cloudtrail: 0, iam: 0, ignored: 0, withIssues: 0 },
+      records: {
+        read: 0,
+        inWindow: 0,
+        outsideWindow: 0,
+        mapped: 0,
+        unmapped: 0,
+        noIamAction: {},
+        unattributed: {},
+        skipped: {},
+      },
+      mappingRate: null,
+      unmappedPairs: [],
+      readEventsObserved: false,
+      dataEventServices: [],
+      gaps: [],
+      accessGaps: [],
+      trails: [],
+      unknownPrincipals: [],
+      issues: [],
+    },
+    identities: [],
+    agents: [],
+    functions: [],
+  };
+  return mergeGitHubIntoDocument(empty, analysis);
+}
+
+/** Adds (`sign` 1) or subtracts (-1) summary figures; counts that reach zero are dropped. */
+function combine(a: Summary, b: Summary, sign: 1 | -1): Summary {
+  const rec = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) {
+      const n = (out[k] ?? 0) + sign * v;
+      if (n === 0) delete out[k];
+      else out[k] = n;
+    }
+    return out;
+  };
+  return {
+    identities: a.identities + sign * b.identities,
+    byClass: rec(a.byClass, b.byClass),
+    byAiRole: rec(a.byAiRole, b.byAiRole),
+    findingsBySeverity: rec(a.findingsBySeverity, b.findingsBySeverity),
+    findingsByRule: rec(a.findingsByRule, b.findingsByRule),
+    grantedActions: a.grantedActions + sign * b.grantedActions,
+    unusedActions: a.unusedActions + sign * b.unusedActions,
+    unobservableActions: a.unobservableActions + sign * b.unobservableActions,
+    identitiesToRightsize: a.identitiesToRightsize + sign * b.identitiesToRightsize,
+    identitiesToDecommission: a.identitiesToDecommission + sign * b.identitiesToDecommission,
+  };
+}

@@ -1,0 +1,309 @@
+import { describe, expect, it } from 'vitest';
+import { MalformedContainmentRequestError } from '#core/containment/errors.ts';
+import { DEFAULT_PROTECTION, iamPathOf, refusalFor } from '#core/containment/guard.ts';
+import { policyVersion } from '#core/containment/policy-version.ts';
+import {
+  defaultKindForFinding,
+  parseContainmentRequest,
+  requestFromEvent,
+  requestFromFinding,
+} from '#core/containment/request.ts';
+import type { FindingCreatedDetail } from '#core/model/events.ts';
+import { ACCOUNT, AGENT_ARN, aRequest, T0 } from '#test/unit/containment/builders.ts';
+
+const anEvent = (overrides: Record<string, unknown> = {}) => ({
+  kind: 'aws.revoke-sessions',
+  target: {
+    provider: 'aws',
+    scope: ACCOUNT,
+    id: AGENT_ARN,
+    name: 'support-agent',
+    type: 'role',
+    class: 'ai-agent',
+    tags: { Environment: 'x', environment: 'Production' },
+  },
+  requester: 'arn:aws:sts::111111111111:assumed-role/soc/alice',
+  reason: 'GuardDuty: exfiltration',
+  ...overrides,
+});
+
+const aFindingEvent = (
+  finding: Partial<FindingCreatedDetail['finding']> = {},
+  identity: Partial<FindingCreatedDetail['identity']> = {},
+): FindingCreatedDetail => ({
+  runId: 'run-1',
+  finding: {
+    key: 'k-1',
+    ruleId: 'LP-AI-002',
+    severity: 'critical',
+    title: 'Agent tool holds more than the agent',
+    evidence: {},
+    truncated: false,
+    firstSeen: '2026-11-22T09:00:00Z',
+    ...finding,
+  },
+  identity: {
+    id: AGENT_ARN,
+    name: 'support-agent',
+    class: 'ai-agent',
+    aiRole: 'agent',
+    type: 'role',
+    accountId: ACCOUNT,
+    ...identity,
+  },
+  findings: { bucket: 'b', key: 'k' },
+});
+
+describe('Containment Requested', () => {
+  it('gives a redelivered event the same request id, and another event another', () => {
+    // Act
+    const a = requestFromEvent(anEvent(), T0);
+    const again = requestFromEvent(anEvent(), T0);
+    const other = requestFromEvent(anEvent({ reason: 'another incident' }), T0);
+    const keyed1 = requestFromEvent(anEvent({ idempotencyKey: 'INC-1' }), T0);
+    const keyed2 = requestFromEvent(anEvent({ idempotencyKey: 'INC-1', reason: 'x' }), T0 + 9);
+
+    // Assert
+    expect(a.requestId).toMatch(/^ctn-[0-9a-f]{32}$/);
+    expect(again.requestId).toBe(a.requestId);
+    expect(other.requestId).not.toBe(a.requestId);
+    expect(keyed2.requestId).toBe(keyed1.requestId);
+  });
+
+  it('fills the environment from the tags, and the trigger from the requester', () => {
+    // Act
+    const r = requestFromEvent(anEvent(), T0);
+
+    // Assert
+    expect(r.target.environment).toBe('production');
+    expect(r.target.delegatingHuman).toBeNull();
+    expect(r.trigger).toEqual({
+      type: 'request',
+      requester: 'arn:aws:sts::111111111111:assumed-role/soc/alice',
+      reason: 'GuardDuty: exfiltration',
+    });
+  });
+
+  it('makes a finding trigger of an event that names its finding', () => {
+    // Act
+    const r = requestFromEvent(
+      anEvent({ finding: { key: 'k', ruleId: 'LP-AI-001', severity: 'high' } }),
+      T0,
+    );
+
+    // Assert
+    expect(r.trigger).toMatchObject({ type: 'finding', findingKey: 'k', severity: 'high' });
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'aws.delete-role' }, /kind/],
+    ['no requester', { requester: '' }, /requester/],
+    ['a missing target', { target: undefined }, /target/],
+    [
+      'a kind for another provider',
+      { kind: 'entra.disable-service-principal' },
+      /cannot contain a aws identity/,
+    ],
+    [
+      'a kind for another identity type',
+      { kind: 'aws.lambda-kill-switch' },
+      /applies to lambda-function, not role/,
+    ],
+    [
+      'a policy to detach that is no ARN',
+      { kind: 'aws.detach-policy', params: { policyArn: 'x' } },
+      /params\.policyArn/,
+    ],
+  ])('rejects %s with a clear error', (_name, overrides, message) => {
+    // Act
+    const act = () => requestFromEvent(anEvent(overrides), T0);
+
+    // Assert
+    expect(act).toThrow(MalformedContainmentRequestError);
+    expect(act).toThrow(message);
+  });
+
+  it('rejects a bad account id, a non-ARN AWS id and a finding trigger without its finding', () => {
+    // Arrange
+    const base = aRequest();
+
+    // Act
+    const badScope = () =>
+      parseContainmentRequest({ ...base, target: { ...base.target, scope: '12' } });
+    const badId = () =>
+      parseContainmentRequest({ ...base, target: { ...base.target, id: 'role/x' } });
+    const noFinding = () =>
+      parseContainmentRequest({ ...base, trigger: { type: 'finding', requester: 'leash' } });
+    const notAnObject = () => parseContainmentRequest('contain everything');
+
+    // Assert
+    expect(badScope).toThrow(/target\.scope: an AWS account id has 12 digits/);
+    expect(badId).toThrow(/target\.id/);
+    expect(noFinding).toThrow(/trigger\.findingKey/);
+    expect(notAnObject).toThrow(MalformedContainmentRequestError);
+  });
+});
+
+describe('Finding Created', () => {
+  it('revokes the sessions of an AI agent role on a critical finding, with the inventory tags', () => {
+    // Act
+    const r = requestFromFinding(
+      aFindingEvent(),
+      { tags: { environment: 'staging' }, delegatingHuman: 'alice' },
+      T0,
+    );
+
+    // Assert
+    expect(r).toMatchObject({
+      kind: 'aws.revoke-sessions',
+      target: { environment: 'staging', delegatingHuman: 'alice', class: 'ai-agent' },
+      trigger: { type: 'finding', findingKey: 'k-1', ruleId: 'LP-AI-002', requester: 'leash' },
+    });
+    expect(requestFromFinding(aFindingEvent(), null, T0 + 5)?.requestId).toBe(r?.requestId);
+  });
+
+  it('makes a reopened finding (another run) a new request', () => {
+    // Act
+    const first = requestFromFinding(aFindingEvent(), null, T0);
+    const reopened = requestFromFinding({ ...aFindingEvent(), runId: 'run-2' }, null, T0);
+
+    // Assert
+    expect(reopened?.requestId).not.toBe(first?.requestId);
+  });
+
+  it.each([
+    [
+      { ruleId: 'LP-AI-001', severity: 'high' },
+      { type: 'role', class: 'ai-agent' },
+      'aws.revoke-sessions',
+    ],
+    [{ ruleId: 'LP-IAM-005', severity: 'high' }, { type: 'role', class: 'ai-agent' }, null],
+    [{ ruleId: 'LP-IAM-005', severity: 'critical' }, { type: 'role', class: 'workload' }, null],
+    [
+      { ruleId: 'LP-IAM-005', severity: 'critical' },
+      { type: 'user', class: 'human' },
+      'aws.quarantine',
+    ],
+    [
+      { ruleId: 'LP-IAM-002', severity: 'high' },
+      { type: 'user', class: 'human' },
+      'aws.deactivate-access-keys',
+    ],
+    [{ ruleId: 'LP-IAM-007', severity: 'medium' }, { type: 'user', class: 'human' }, null],
+  ] as const)('maps %o on %o to %s', (finding, identity, kind) => {
+    // Act
+    const r = requestFromFinding(aFindingEvent(finding, identity), null, T0);
+
+    // Assert
+    expect(r?.kind ?? null).toBe(kind);
+  });
+
+  it('maps Entra findings, and leaves SaaS identities alone', () => {
+    // Arrange
+    const sp = '00000000-0000-0000-0000-0000000000aa';
+
+    // Act
+    const disable = requestFromFinding(
+      aFindingEvent({ ruleId: 'LP-ENTRA-007' }, { id: sp, type: 'agent-identity' }),
+      null,
+      T0,
+    );
+    const saas = requestFromFinding(aFindingEvent({}, { id: 'github/org/app' }), null, T0);
+
+    // Assert
+    expect(disable?.kind).toBe('entra.disable-service-principal');
+    expect(disable?.target.provider).toBe('entra');
+    expect(saas).toBeNull();
+    expect(
+      defaultKindForFinding({
+        ruleId: 'LP-ENTRA-010',
+        severity: 'medium',
+        identityType: 'agent-user',
+        identityClass: 'ai-agent',
+        provider: 'entra',
+      }),
+    ).toBe('entra.revoke-user-sessions');
+    expect(
+      defaultKindForFinding({
+        ruleId: 'LP-ENTRA-001',
+        severity: 'medium',
+        identityType: 'service-principal',
+        identityClass: 'workload',
+        provider: 'entra',
+      }),
+    ).toBeNull();
+  });
+
+  it('rejects a malformed finding event', () => {
+    // Act
+    const act = () => requestFromFinding({ runId: 'r' }, null, T0);
+
+    // Assert
+    expect(act).toThrow(MalformedContainmentRequestError);
+  });
+});
+
+describe('protected identities', () => {
+  const target = aRequest().target;
+
+  it.each([
+    [
+      'Leash own path',
+      { id: 'arn:aws:iam::111111111111:role/leash/leash-containment', name: 'x' },
+      /Leash's own/,
+    ],
+    ['a break-glass name', { name: 'BreakGlass-Admin' }, /break-glass/],
+    ['a leash- name', { name: 'leash-scanner' }, /leash-\*/],
+    ['the protected tag', { tags: { 'Leash:Protected': 'TRUE' } }, /tagged/],
+  ])('protects %s', (_name, overrides, detail) => {
+    // Act
+    const refusal = refusalFor({ ...target, ...overrides }, DEFAULT_PROTECTION);
+
+    // Assert
+    expect(refusal).toMatchObject({ reason: 'protected', detail: expect.stringMatching(detail) });
+  });
+
+  it('protects listed ids, ignores leash:protected=false, and reads the current path', () => {
+    // Act
+    const listed = refusalFor(target, {
+      protectedNamePatterns: [],
+      protectedIdentityIds: [AGENT_ARN],
+    });
+    const unprotected = refusalFor(
+      { ...target, tags: { 'leash:protected': 'false' } },
+      DEFAULT_PROTECTION,
+    );
+    const moved = refusalFor(target, DEFAULT_PROTECTION, { path: '/leash/' });
+
+    // Assert
+    expect(listed?.detail).toContain('by id');
+    expect(unprotected).toBeNull();
+    expect(moved?.reason).toBe('protected');
+  });
+
+  it('reads IAM paths from ARNs', () => {
+    // Assert
+    expect(iamPathOf('arn:aws:iam::111111111111:role/app')).toBe('/');
+    expect(iamPathOf('arn:aws:iam::111111111111:user/a/b/bob')).toBe('/a/b/');
+    expect(iamPathOf('arn:aws:lambda:eu-west-1:111111111111:function:f')).toBeNull();
+  });
+});
+
+describe('policy version', () => {
+  it('is the same for the same files in any order and changes with any text', () => {
+    // Arrange
+    const a = { name: 'a.cedar', text: 'permit(principal, action, resource);' };
+    const b = { name: 'b.cedar', text: 'forbid(principal, action, resource);' };
+
+    // Act
+    const v1 = policyVersion([a, b], 'schema');
+    const v2 = policyVersion([b, a], 'schema');
+    const v3 = policyVersion([a, { ...b, text: `${b.text} ` }], 'schema');
+    const v4 = policyVersion([a, b], 'schema2');
+
+    // Assert
+    expect(v1).toMatch(/^cedar-[0-9a-f]{32}$/);
+    expect(v2).toBe(v1);
+    expect(new Set([v1, v3, v4]).size).toBe(3);
+  });
+});
