@@ -53,7 +53,7 @@ import type {
   IdentityResult,
   PermissionToRemove,
 } from '#core/model/findings.ts';
-import { summarizeIdentities } from '#core/report/summary.ts';
+import { emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
 
 /** Microsoft Graph's appId in every tenant. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -858,51 +858,7 @@ export function buildEntraDocument(
   analysis: EntraAnalysis,
   options: EntraDocumentOptions,
 ): FindingsDocument {
-  const { window } = options;
-  const empty: FindingsDocument = {
-    schemaVersion: '1',
-    tool: {
-      name: 'leash',
-      version: options.toolVersion,
-      catalogVersion: options.catalogVersion ?? 'n/a',
-    },
-    window: {
-      asOf: iso(window.to),
-      lookbackDays: options.lookbackDays,
-      from: iso(window.from),
-      to: iso(window.to),
-      observedFrom: null,
-      observedTo: null,
-      observedDays: 0,
-    },
-    accounts: [],
-    summary: summarize([]),
-    coverage: {
-      files: { cloudtrail: 0, iam: 0, ignored: 0, withIssues: 0 },
-      records: {
-        read: 0,
-        inWindow: 0,
-        outsideWindow: 0,
-        mapped: 0,
-        unmapped: 0,
-        noIamAction: {},
-        unattributed: {},
-        skipped: {},
-      },
-      mappingRate: null,
-      unmappedPairs: [],
-      readEventsObserved: false,
-      dataEventServices: [],
-      gaps: [],
-      accessGaps: [],
-      trails: [],
-      unknownPrincipals: [],
-      issues: [],
-    },
-    identities: [],
-    agents: [],
-    functions: [],
-  };
+  const empty = emptyDocument(options);
   return mergeEntraIntoDocument(empty, analysis, { tenantId: analysis.tenantId });
 }
 

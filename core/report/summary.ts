@@ -2,6 +2,7 @@
  * The summary figures of a findings document, computed from its identities. One function for
  * every producer (AWS analysis, Entra analysis, merges), so the figures always mean the same.
  */
+import { iso } from '#core/engine/rules/rule.ts';
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
 
 /** Summary figures for a set of identities. */
@@ -29,5 +30,66 @@ export function summarizeIdentities(identities: IdentityResult[]): FindingsDocum
     unobservableActions: identities.reduce((n, r) => n + r.unobservableActions.length, 0),
     identitiesToRightsize: identities.filter((r) => r.recommendation === 'rightsize').length,
     identitiesToDecommission: identities.filter((r) => r.recommendation === 'decommission').length,
+  };
+}
+
+/** What a findings document holding no AWS account needs to say about the scan. */
+export interface EmptyDocumentOptions {
+  toolVersion: string;
+  catalogVersion?: string;
+  /** The observation window, epoch ms. */
+  window: { from: number; to: number };
+  lookbackDays: number;
+}
+
+/**
+ * A findings document with no identities and AWS coverage all zero: the base an Entra-only or
+ * GitHub-only scan merges its results into.
+ */
+export function emptyDocument(options: EmptyDocumentOptions): FindingsDocument {
+  const { window } = options;
+  return {
+    schemaVersion: '1',
+    tool: {
+      name: 'leash',
+      version: options.toolVersion,
+      catalogVersion: options.catalogVersion ?? 'n/a',
+    },
+    window: {
+      asOf: iso(window.to),
+      lookbackDays: options.lookbackDays,
+      from: iso(window.from),
+      to: iso(window.to),
+      observedFrom: null,
+      observedTo: null,
+      observedDays: 0,
+    },
+    accounts: [],
+    summary: summarizeIdentities([]),
+    coverage: {
+      files: { cloudtrail: 0, iam: 0, ignored: 0, withIssues: 0 },
+      records: {
+        read: 0,
+        inWindow: 0,
+        outsideWindow: 0,
+        mapped: 0,
+        unmapped: 0,
+        noIamAction: {},
+        unattributed: {},
+        skipped: {},
+      },
+      mappingRate: null,
+      unmappedPairs: [],
+      readEventsObserved: false,
+      dataEventServices: [],
+      gaps: [],
+      accessGaps: [],
+      trails: [],
+      unknownPrincipals: [],
+      issues: [],
+    },
+    identities: [],
+    agents: [],
+    functions: [],
   };
 }

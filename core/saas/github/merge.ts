@@ -4,10 +4,9 @@
  * summary block (`github[]`), its gaps, and the OIDC findings on the AWS roles that trust its
  * workflows. Merging the same organization again replaces what the earlier merge put in. Pure.
  */
-import { iso } from '#core/engine/rules/rule.ts';
 import type { TimeWindow } from '#core/engine/usage.ts';
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
-import { summarizeIdentities } from '#core/report/summary.ts';
+import { emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
 import { type GitHubAnalysis, sortFindings } from '#core/saas/github/analyze-org.ts';
 
 type Summary = FindingsDocument['summary'];
@@ -104,51 +103,7 @@ export function buildGitHubDocument(
   analysis: GitHubAnalysis,
   options: GitHubDocumentOptions,
 ): FindingsDocument {
-  const { window } = options;
-  const empty: FindingsDocument = {
-    schemaVersion: '1',
-    tool: {
-      name: 'leash',
-      version: options.toolVersion,
-      catalogVersion: options.catalogVersion ?? 'n/a',
-    },
-    window: {
-      asOf: iso(window.to),
-      lookbackDays: options.lookbackDays,
-      from: iso(window.from),
-      to: iso(window.to),
-      observedFrom: null,
-      observedTo: null,
-      observedDays: 0,
-    },
-    accounts: [],
-    summary: summarizeIdentities([]),
-    coverage: {
-      files: { cloudtrail: 0, iam: 0, ignored: 0, withIssues: 0 },
-      records: {
-        read: 0,
-        inWindow: 0,
-        outsideWindow: 0,
-        mapped: 0,
-        unmapped: 0,
-        noIamAction: {},
-        unattributed: {},
-        skipped: {},
-      },
-      mappingRate: null,
-      unmappedPairs: [],
-      readEventsObserved: false,
-      dataEventServices: [],
-      gaps: [],
-      accessGaps: [],
-      trails: [],
-      unknownPrincipals: [],
-      issues: [],
-    },
-    identities: [],
-    agents: [],
-    functions: [],
-  };
+  const empty = emptyDocument(options);
   return mergeGitHubIntoDocument(empty, analysis);
 }
 
