@@ -2,7 +2,8 @@
  * `decide-containment`: the first step of the containment state machine. Takes the EventBridge
  * event (`Finding Created` from Leash, or `Containment Requested` from any tool), turns it into
  * a containment request, records it and the policy decision in the audit log, and says what
- * comes next (functions/shared/containment.ts, decideOnly). A malformed event throws
+ * comes next (`contain` with `stopAfterDecision`: this function holds no actuator and stores no
+ * approval request; functions/shared/containment.ts). A malformed event throws
  * MalformedContainmentRequestError before any API call; the state machine sends it, with the
  * error, to the dead-letter queue.
  */
@@ -10,6 +11,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { CedarPolicyDecider } from '#adapters/cedar/cedar-decider.ts';
+import { contain } from '#core/containment/contain.ts';
 import { MalformedContainmentRequestError } from '#core/containment/errors.ts';
 import { requestFromEvent, requestFromFinding } from '#core/containment/request.ts';
 import { FindingCreatedDetailSchema } from '#core/model/events.ts';
@@ -17,7 +19,6 @@ import { ownClient } from '#functions/shared/clients.ts';
 import { readSettings } from '#functions/shared/config.ts';
 import {
   containmentSettings,
-  decideOnly,
   functionActor,
   openContainmentStore,
 } from '#functions/shared/containment.ts';
@@ -37,7 +38,7 @@ const deps = {
   store,
   decider,
   actuators: {},
-  // Never called: decideOnly stops before an approval request is stored.
+  // Never called: stopAfterDecision stops before an approval request is stored.
   notifier: { notify: async () => {} },
   now: () => Date.now(),
   actor: functionActor('leash-decide-containment'),
@@ -80,7 +81,13 @@ export const handler = lambdaHandler(async (event: unknown): Promise<DecideConta
     logger.info('the finding calls for no containment');
     return { requestId: null, status: 'ignored', decision: null, replayed: false };
   }
-  const out = await decideOnly(request, deps);
+  const outcome = await contain(request, deps, { stopAfterDecision: true });
+  const out: DecideContainmentOutput = {
+    requestId: outcome.requestId,
+    status: outcome.status,
+    decision: outcome.decision?.decision ?? null,
+    replayed: outcome.replayed,
+  };
   logger.appendKeys({ requestId: out.requestId });
   logger.info('containment decided', { status: out.status, decision: out.decision });
   metrics.addMetric(`Containment_${out.status}`, MetricUnit.Count, 1);

@@ -18,7 +18,6 @@ import {
   DECIDED_ALREADY,
   functionActor,
   openContainmentStore,
-  withTaskToken,
 } from '#functions/shared/containment.ts';
 import { WaitForApprovalInput } from '#functions/shared/contract.ts';
 import { approvalNotifier, slackWebhookFrom } from '#functions/shared/notifier.ts';
@@ -43,21 +42,25 @@ const notifier = approvalNotifier({
   warn: (message, extra) => logger.warn(message, extra),
 });
 
+const deps = {
+  store,
+  decider: DECIDED_ALREADY,
+  actuators: {},
+  notifier,
+  now: () => Date.now(),
+  actor: functionActor('leash-wait-for-approval'),
+  settings: containmentSettings(settings),
+};
+
 /** Step Functions task (.waitForTaskToken): the request id and token in; its status out. */
 export const handler = lambdaHandler(async (event: unknown) => {
   const { requestId, taskToken } = WaitForApprovalInput.parse(event);
   logger.appendKeys({ requestId });
   const request = foldChain(await store.auditChain(requestId)).request;
   if (!request) throw new ContainmentStateError(requestId, 'no such containment request');
-  const outcome = await contain(request, {
-    store: withTaskToken(store, taskToken),
-    decider: DECIDED_ALREADY,
-    actuators: {},
-    notifier,
-    now: () => Date.now(),
-    actor: functionActor('leash-wait-for-approval'),
-    settings: containmentSettings(settings),
-  });
+  // The answer (endpoint, CLI, expiry sweep) reads the token from the approval request to
+  // resume the execution.
+  const outcome = await contain(request, deps, { approvalDetails: { taskToken } });
   logger.info('approval requested', { status: outcome.status, expiresAt: outcome.expiresAt });
   return { requestId, status: outcome.status, expiresAt: outcome.expiresAt };
 });

@@ -1,8 +1,13 @@
 /**
- * The LeashStore over one DynamoDB table: what the Lambdas and the CLI open.
+ * The LeashStore over one DynamoDB table (or two, with the audit log in its own): what the
+ * Lambdas and the CLI open.
  *
  * ```ts
- * const store = openDynamoStore({ client: new DynamoDBClient({}), table: process.env.LEASH_TABLE_NAME });
+ * const store = openDynamoStore({
+ *   client: new DynamoDBClient({}),
+ *   table: 'leash',
+ *   auditTable: 'leash-audit',
+ * });
  * await store.recordScan(doc, runId, at);
  * ```
  */
@@ -27,6 +32,12 @@ export interface DynamoStoreOptions {
   documentClient?: DynamoDBDocumentClient;
   /** Table name (default `leash`). */
   table?: string;
+  /**
+   * Table of the containment audit log (default: `table`). The deployment keeps it apart so
+   * that IAM can make it append-only (cdk/constructs/audit-table.ts); it has the key schema and
+   * GSI2 of `table`, and holds nothing else.
+   */
+  auditTable?: string;
   /** Days a usage day is kept before TTL removes it (default 400). */
   usageRetentionDays?: number;
   /** Retry of unprocessed batch items. */
@@ -34,8 +45,8 @@ export interface DynamoStoreOptions {
 }
 
 /**
- * Opens the LeashStore over a DynamoDB table (which must exist: CDK deploys it, `ensureTable`
- * creates it for tests and the embedded store).
+ * Opens the LeashStore over a DynamoDB table, and the audit table when one is given (each must
+ * exist: CDK deploys them, `ensureTable` creates them for tests and the embedded store).
  * @throws Error when neither `client` nor `documentClient` is given
  */
 export function openDynamoStore(options: DynamoStoreOptions): LeashStore {
@@ -59,7 +70,7 @@ export function openDynamoStore(options: DynamoStoreOptions): LeashStore {
       batch,
     ),
     approvals: new DynamoApprovalStore(doc, table),
-    audit: new DynamoAuditLog(doc, table),
+    audit: new DynamoAuditLog(doc, options.auditTable ?? table),
     locks: new DynamoLockStore(doc, table),
   });
 }

@@ -10,6 +10,11 @@
  *                                                                         ─▶ plan ─▶ execute ─▶ read back
  * ```
  *
+ * `stopAfterDecision` ends a call at the fork above (status `applying` or `awaiting-approval`),
+ * so that the steps after it can run in functions of other privilege: the state machine decides
+ * in a function that can change nothing outside Leash, and applies in the one function whose role
+ * the containment roles trust. A later call without the option goes on from the fork.
+ *
  * Rules that make it safe under at-least-once delivery:
  * - Every step is written to the request's audit chain before the next starts, and every use
  *   case first reads the chain: a redelivered or retried request goes on from where it stopped
@@ -87,6 +92,10 @@ export interface ContainmentDeps {
 /** What a use case did, or found already done. */
 export interface ContainmentOutcome {
   requestId: string;
+  /**
+   * Where the request stands (core/containment/chain.ts), or `planned` after a dry run. After
+   * `stopAfterDecision`, `applying` and `awaiting-approval` name the step that comes next.
+   */
   status: ContainmentStatus | 'planned';
   /** True when the outcome was already recorded and this call changed nothing (a redelivery). */
   replayed: boolean;
@@ -111,6 +120,22 @@ export interface ContainOptions {
    * lock): the outcome has status `planned`, the decision, the state and the exact calls.
    */
   dryRun?: boolean;
+  /**
+   * Record the request and the policy decision (or the refusal), then stop before anything the
+   * decision leads to: no snapshot, no actuator call, no approval request stored, nobody
+   * notified. The outcome's status says what comes next: `applying` (auto, or a run that stopped
+   * while applying) or `awaiting-approval`; a refused, forbidden or already settled request has
+   * its status as without the option. A later call without it resumes from the chain and does the
+   * rest once. No actuator is needed. Ignored with `dryRun`, which writes nothing at all.
+   */
+  stopAfterDecision?: boolean;
+  /**
+   * Fields added to the `details` of the approval request this call stores, if it stores one
+   * (the state machine's task token, which an answer sends back to resume the execution). The
+   * request and the decision are always the use case's own: a field of the same name here is
+   * not stored.
+   */
+  approvalDetails?: Record<string, unknown>;
 }
 
 /**
@@ -120,7 +145,8 @@ export interface ContainOptions {
  * @param input the request (validated here: anything from an event or a CLI)
  * @throws MalformedContainmentRequestError before anything else happens
  * @throws IdentityBusyError while another request holds the identity (retry later)
- * @throws NoActuatorError when the decision is auto and no actuator applies the kind
+ * @throws NoActuatorError when the decision is auto and no actuator applies the kind (never with
+ *   `stopAfterDecision`)
  */
 export async function contain(
   input: unknown,
@@ -141,6 +167,7 @@ export async function contain(
       );
     if (SETTLED.has(run.state.status)) return run.outcome(true);
 
+    let decidedNow = false;
     if (run.state.status === 'requested') {
       const refusal = refusalFor(request.target, settings);
       if (refusal) {
@@ -150,9 +177,12 @@ export async function contain(
       const decision = await deps.decider.decide(request, deps.now());
       await run.append('decided', { ...decision });
       if (decision.decision === 'forbidden') return run.outcome(false);
+      decidedNow = true;
     }
+    // A redelivery that finds the decision already recorded changed nothing: replayed.
+    if (options.stopAfterDecision) return run.outcome(!decidedNow);
     if (run.state.status === 'awaiting-approval') {
-      await askApproval(run, request, deps, settings);
+      await askApproval(run, request, deps, settings, options.approvalDetails);
       return run.outcome(false);
     }
     return execute(run, request, deps, settings);
@@ -330,6 +360,7 @@ async function askApproval(
   request: ContainmentRequest,
   deps: ContainmentDeps,
   settings: ContainmentSettings,
+  extraDetails: Record<string, unknown> = {},
 ): Promise<void> {
   const decision = run.state.decision!;
   // Derived from the recorded decision, so a retry stores the identical approval request.
@@ -341,7 +372,8 @@ async function askApproval(
     scope: request.target.scope,
     identityId: request.target.id,
     summary,
-    details: { request, decision },
+    // The caller's fields first, so the request and decision stored are always the recorded ones.
+    details: { ...extraDetails, request, decision },
     requestedBy: request.trigger.requester,
     requestedAt,
     expiresAt,

@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { StoreLockedError } from '#adapters/dynamodb/embedded.ts';
 import { DynamoFindingStore } from '#adapters/dynamodb/finding-store.ts';
@@ -788,6 +793,73 @@ describe('DynamoDB store on moto', () => {
       close: async () => client.destroy(),
       raw: rawReader(doc, 'leash'),
     };
+  });
+});
+
+describe('DynamoDB store with the audit log in its own table', () => {
+  let dynalite: EmbeddedDynamo;
+  beforeAll(async () => {
+    dynalite = await startDynalite();
+  });
+  afterAll(() => dynalite.stop());
+
+  /** Every item of a table. */
+  async function scan(table: string): Promise<Record<string, unknown>[]> {
+    return (await dynalite.doc.send(new ScanCommand({ TableName: table }))).Items ?? [];
+  }
+
+  const entry = (seq: number, detail: Record<string, unknown> = {}): AuditEntry => ({
+    requestId: 'req-1',
+    seq,
+    at: T1 + seq,
+    scope: ACCOUNT,
+    identityId: 'arn:aws:iam::111111111111:role/app',
+    actor: 'lambda:leash-decide-containment',
+    kind: seq === 0 ? 'requested' : 'decided',
+    detail,
+  });
+
+  it('writes and reads audit entries in the audit table and keeps the rest in the table', async () => {
+    // Arrange
+    await ensureTable(dynalite.client, 'leash-split');
+    await ensureTable(dynalite.client, 'leash-split-audit');
+    const store = openDynamoStore({
+      documentClient: dynalite.doc,
+      table: 'leash-split',
+      auditTable: 'leash-split-audit',
+    });
+    await store.requestApproval({
+      requestId: 'req-1',
+      scope: ACCOUNT,
+      identityId: 'arn:aws:iam::111111111111:role/app',
+      summary: 's',
+      details: {},
+      requestedBy: 'leash',
+      requestedAt: T1,
+      expiresAt: T2,
+    });
+    await store.acquireLock('aws:111111111111:app', 'req-1', T1, T2);
+
+    // Act
+    await store.appendAudit(entry(0));
+    await store.appendAudit(entry(1));
+    const forged = store.appendAudit(entry(1, { result: 'forged' }));
+
+    // Assert
+    await expect(forged).rejects.toThrow(AuditConflictError);
+    expect(await store.auditChain('req-1')).toEqual([entry(0), entry(1)]);
+    expect(
+      (await store.identityAudit('arn:aws:iam::111111111111:role/app')).map((e) => e.seq),
+    ).toEqual([0, 1]);
+    const audit = await scan('leash-split-audit');
+    expect(audit.map((i) => [i.type, i.pk, i.sk])).toEqual([
+      ['audit', 'AUDIT#req-1', 'ENTRY#000000000'],
+      ['audit', 'AUDIT#req-1', 'ENTRY#000000001'],
+    ]);
+    const main = await scan('leash-split');
+    expect(main.map((i) => i.type).sort()).toEqual(['approval', 'lock']);
+    const mainOnly = openDynamoStore({ documentClient: dynalite.doc, table: 'leash-split' });
+    expect(await mainOnly.auditChain('req-1')).toEqual([]);
   });
 });
 

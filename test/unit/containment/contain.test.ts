@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   applyApproved,
   approve,
@@ -262,6 +262,252 @@ describe('contain', () => {
     // Assert
     expect(byName.refusal?.detail).toContain('break-glass');
     expect(byState).toMatchObject({ status: 'refused', refusal: { reason: 'protected' } });
+  });
+});
+
+describe('stopping after the decision', () => {
+  it('records an auto decision and stops before the snapshot, without an actuator call', async () => {
+    // Arrange
+    const { deps, actuator, store } = someDeps();
+    const snapshot = vi.spyOn(actuator, 'snapshot');
+    const request = aRequest();
+
+    // Act
+    const outcome = await contain(request, deps, { stopAfterDecision: true });
+
+    // Assert
+    expect(outcome).toMatchObject({
+      status: 'applying',
+      replayed: false,
+      decision: { decision: 'auto' },
+      before: null,
+      plan: null,
+      calls: [],
+    });
+    expect(snapshot).not.toHaveBeenCalled();
+    expect(actuator.executions).toBe(0);
+    expect(actuator.inline).toEqual({ keep: 'allow-s3' });
+    expect(kinds(await store.auditChain(request.requestId))).toEqual(['requested', 'decided']);
+  });
+
+  it('needs no actuator for the kind', async () => {
+    // Arrange
+    const { deps } = someDeps({ actuators: {} });
+
+    // Act
+    const outcome = await contain(aRequest(), deps, { stopAfterDecision: true });
+
+    // Assert
+    expect(outcome.status).toBe('applying');
+  });
+
+  it('records an approval decision and neither stores an approval request nor notifies', async () => {
+    // Arrange
+    const { deps, decider, notifier, store } = someDeps();
+    decider.answer = 'approval';
+    const request = aRequest();
+
+    // Act
+    const outcome = await contain(request, deps, { stopAfterDecision: true });
+
+    // Assert
+    expect(outcome).toMatchObject({
+      status: 'awaiting-approval',
+      replayed: false,
+      decision: { decision: 'approval' },
+      expiresAt: null,
+    });
+    expect(await store.approval(request.requestId)).toBeNull();
+    expect(await store.pendingApprovals()).toEqual([]);
+    expect(notifier.sent).toEqual([]);
+    expect(kinds(await store.auditChain(request.requestId))).toEqual(['requested', 'decided']);
+  });
+
+  it('settles a forbidden decision as without the option', async () => {
+    // Arrange
+    const { deps, decider, store } = someDeps();
+    decider.answer = 'forbidden';
+    const request = aRequest();
+
+    // Act
+    const outcome = await contain(request, deps, { stopAfterDecision: true });
+    const later = await contain(request, deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'forbidden', replayed: false });
+    expect(later).toMatchObject({ status: 'forbidden', replayed: true });
+    expect(kinds(await store.auditChain(request.requestId))).toEqual(['requested', 'decided']);
+  });
+
+  it('refuses a protected identity before asking policy, as without the option', async () => {
+    // Arrange
+    const { deps, decider, actuator } = someDeps();
+    const request = aRequest({ target: { ...aRequest().target, name: 'break-glass-admin' } });
+
+    // Act
+    const outcome = await contain(request, deps, { stopAfterDecision: true });
+    const later = await contain(request, deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'refused', refusal: { reason: 'protected' } });
+    expect(later).toMatchObject({ status: 'refused', replayed: true });
+    expect(decider.calls).toBe(0);
+    expect(actuator.executions).toBe(0);
+  });
+
+  it('is resumed by a later call, which applies exactly once', async () => {
+    // Arrange
+    const { deps, actuator, decider, store } = someDeps();
+    const request = aRequest();
+    await contain(request, deps, { stopAfterDecision: true });
+
+    // Act
+    const applied = await contain(request, deps);
+    const redelivered = await contain(request, deps, { stopAfterDecision: true });
+    const again = await contain(request, deps);
+
+    // Assert
+    expect(applied).toMatchObject({ status: 'applied', replayed: false });
+    expect(redelivered).toMatchObject({ status: 'applied', replayed: true });
+    expect(again).toMatchObject({ status: 'applied', replayed: true });
+    expect(actuator.executions).toBe(1);
+    expect(decider.calls).toBe(1);
+    expect(kinds(await store.auditChain(request.requestId))).toEqual([
+      'requested',
+      'decided',
+      'snapshot',
+      'api-call',
+      'api-call',
+      'api-call',
+      'applied',
+    ]);
+  });
+
+  it('says where a redelivered request stands without deciding again', async () => {
+    // Arrange
+    const { deps, decider, store } = someDeps();
+    const request = aRequest();
+    await contain(request, deps, { stopAfterDecision: true });
+
+    // Act
+    const again = await contain({ ...request, requestedAt: T0 + 5 }, deps, {
+      stopAfterDecision: true,
+    });
+
+    // Assert
+    expect(again).toMatchObject({ status: 'applying', replayed: true });
+    expect(decider.calls).toBe(1);
+    expect(await store.auditChain(request.requestId)).toHaveLength(2);
+  });
+
+  it('stops a run that stopped while applying, without another call', async () => {
+    // Arrange: the snapshot is recorded, the calls threw
+    const { deps, actuator } = someDeps();
+    const request = aRequest();
+    actuator.throwOnExecute = true;
+    await expect(contain(request, deps)).rejects.toThrow('connection reset');
+    actuator.throwOnExecute = false;
+
+    // Act
+    const outcome = await contain(request, deps, { stopAfterDecision: true });
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'applying', before: { inline: { keep: 'allow-s3' } } });
+    expect(actuator.executions).toBe(1);
+    expect(actuator.madeCalls).toEqual([]);
+  });
+
+  it('is resumed into one stored and announced approval request', async () => {
+    // Arrange
+    const { deps, decider, notifier, store } = someDeps();
+    decider.answer = 'approval';
+    const request = aRequest();
+    await contain(request, deps, { stopAfterDecision: true });
+
+    // Act
+    const pending = await contain(request, deps);
+    const again = await contain(request, deps, { stopAfterDecision: true });
+
+    // Assert
+    expect(pending).toMatchObject({ status: 'pending', expiresAt: T0 + 1000 + 24 * HOUR });
+    expect(again).toMatchObject({ status: 'pending', replayed: true });
+    expect(notifier.sent).toHaveLength(1);
+    expect((await store.pendingApprovals()).map((a) => a.requestId)).toEqual([request.requestId]);
+  });
+
+  it('writes nothing when asked for a dry run as well', async () => {
+    // Arrange
+    const { deps, store } = someDeps();
+    const request = aRequest();
+
+    // Act
+    const outcome = await contain(request, deps, { dryRun: true, stopAfterDecision: true });
+
+    // Assert
+    expect(outcome.status).toBe('planned');
+    expect(await store.auditChain(request.requestId)).toEqual([]);
+  });
+});
+
+describe('approval details', () => {
+  it('stores the given fields with the approval request', async () => {
+    // Arrange
+    const { deps, decider, store } = someDeps();
+    decider.answer = 'approval';
+    const request = aRequest();
+
+    // Act
+    await contain(request, deps, { approvalDetails: { taskToken: 'token-1', ticket: 'INC-7' } });
+
+    // Assert
+    const stored = await store.approval(request.requestId);
+    expect(stored?.details).toEqual({
+      taskToken: 'token-1',
+      ticket: 'INC-7',
+      request,
+      decision: {
+        decision: 'approval',
+        matched: ['policy-approval'],
+        policyVersion: 'cedar-test',
+        errors: [],
+      },
+    });
+  });
+
+  it('keeps the recorded request and decision over fields of the same name', async () => {
+    // Arrange
+    const { deps, decider, store } = someDeps();
+    decider.answer = 'approval';
+    const request = aRequest();
+
+    // Act
+    await contain(request, deps, {
+      approvalDetails: { taskToken: 'token-1', request: 'forged', decision: 'auto' },
+    });
+
+    // Assert
+    const details = (await store.approval(request.requestId))?.details;
+    expect(details?.request).toEqual(request);
+    expect(details?.decision).toMatchObject({ decision: 'approval' });
+    expect(details?.taskToken).toBe('token-1');
+  });
+
+  it('stores them when a request stopped after its decision is resumed', async () => {
+    // Arrange
+    const { deps, decider, store } = someDeps();
+    decider.answer = 'approval';
+    const request = aRequest();
+    await contain(request, deps, {
+      stopAfterDecision: true,
+      approvalDetails: { taskToken: 'not-stored' },
+    });
+
+    // Act
+    const outcome = await contain(request, deps, { approvalDetails: { taskToken: 'token-2' } });
+
+    // Assert
+    expect(outcome.status).toBe('pending');
+    expect((await store.approval(request.requestId))?.details.taskToken).toBe('token-2');
   });
 });
 
