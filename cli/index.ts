@@ -7,6 +7,7 @@ import {
   containCommand,
   rollbackCommand,
 } from '#cli/commands/contain.ts';
+import { GITHUB_SCAN_OPTIONS } from '#cli/commands/github.ts';
 import { graphPermissionsImportCommand } from '#cli/commands/graph-permissions.ts';
 import { historyCommand } from '#cli/commands/history.ts';
 import { permissionsCommand } from '#cli/commands/permissions.ts';
@@ -30,10 +31,10 @@ export function buildProgram(run: (code: number) => void): Command {
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program
+  const scan = program
     .command('scan')
     .description(
-      'Scan an AWS account: offline from exported files (--from) or live through the AWS APIs (--aws). Writes findings.json, report.md and report.html.',
+      'Scan an AWS account offline from exported files (--from) or live through the AWS APIs (--aws), a Microsoft Entra tenant (--entra) and a GitHub organization (--github), alone or together. Writes findings.json, report.md and report.html.',
     )
     .option(
       '--from <dir>',
@@ -110,7 +111,9 @@ export function buildProgram(run: (code: number) => void): Command {
     .option(
       '--log-analytics-endpoint <url>',
       'with --log-analytics-workspace: query API root (default https://api.loganalytics.io/v1; national clouds)',
-    )
+    );
+  for (const o of GITHUB_SCAN_OPTIONS) scan.option(o.flags, o.description);
+  scan
     .requiredOption(
       '--out <dir>',
       'folder to write findings.json and the reports to (created if missing)',
@@ -139,6 +142,8 @@ Examples:
   leash scan --aws --org --org-role LeashScanRole --regions us-east-1,eu-west-1 --out report/
   LEASH_ENTRA_CLIENT_SECRET=... leash scan --entra --tenant-id <id> --client-id <id> --out report/
   leash scan --aws --entra --tenant-id <id> --client-id <id> --certificate leash.pem --out report/
+  leash scan --github acme --github-app-id 123456 --github-private-key leash-app.pem --out report/
+  LEASH_GITHUB_TOKEN=... leash scan --aws --github acme --out report/
 
   leash scan --from export --out report/ --store memory
 

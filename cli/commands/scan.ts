@@ -1,9 +1,9 @@
 /**
  * `leash scan`: scans exported AWS files (--from), a live AWS account or organization (--aws),
- * and a Microsoft Entra tenant (--entra), records the scan in the store (`.leash/store` unless
+ * a Microsoft Entra tenant (--entra) and a GitHub organization (--github), records the scan in the store (`.leash/store` unless
  * --store/--store-path say otherwise) and writes findings.json and the reports, which show what
  * changed since the previous scan. A thin adapter: it parses options, wires sources to the use
- * cases (`runScan`, `analyzeTenant`, `recordScanRun`), writes.
+ * cases (`runScan`, `analyzeTenant`, `scanGitHubOrg`, `recordScanRun`), writes.
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/creden
 import { ExportDirectory } from '#adapters/fs/export-directory.ts';
 import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import { type EntraScanOptions, scanEntra } from '#cli/commands/entra.ts';
+import { captureAwsRoles, type GitHubScanOptions, scanGitHub } from '#cli/commands/github.ts';
 import { UsageError } from '#cli/errors.ts';
 import { createProgressBar } from '#cli/progress.ts';
 import { newRunId, type OpenedStore, openStore, type StoreOptions } from '#cli/store.ts';
@@ -18,14 +19,16 @@ import { AwsClients } from '#connectors/aws/clients.ts';
 import { AwsLiveSource } from '#connectors/aws/live-scan.ts';
 import { DAY_MS, runScan } from '#core/engine/scan.ts';
 import { buildEntraDocument, mergeEntraIntoDocument } from '#core/entra/analyze-tenant.ts';
+import type { IamRole } from '#core/iam/inventory.ts';
 import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import { renderHtml } from '#core/report/render-html.ts';
 import { renderMarkdown } from '#core/report/render-markdown.ts';
+import { buildGitHubDocument, mergeGitHubIntoDocument } from '#core/saas/github/merge.ts';
 import { type RecordedScan, recordScanRun } from '#core/store/record-scan.ts';
 
 /** Options of `leash scan`, as commander gives them. */
-export interface ScanCommandOptions extends EntraScanOptions, StoreOptions {
+export interface ScanCommandOptions extends EntraScanOptions, GitHubScanOptions, StoreOptions {
   from?: string;
   aws?: boolean;
   profile?: string;
@@ -95,9 +98,9 @@ export async function scanCommand(
   if (opts.from && opts.aws) {
     throw new UsageError('give --from <dir> (exported files) or --aws (live account), not both');
   }
-  if (!opts.from && !opts.aws && !opts.entra) {
+  if (!opts.from && !opts.aws && !opts.entra && !opts.github) {
     throw new UsageError(
-      'say what to scan: --from <dir> (exported AWS files), --aws (live AWS), --entra (a Microsoft Entra tenant), or --entra with one of the others',
+      'say what to scan: --from <dir> (exported AWS files), --aws (live AWS), --entra (a Microsoft Entra tenant), --github <org> (a GitHub organization), or several of them into one findings.json',
     );
   }
   // Opened before the scan, so a store another scan holds fails fast rather than after it.
@@ -133,6 +136,7 @@ async function scanInto(
     version: io.version,
     stderr: io.stderr,
     progress,
+    awsRoles: () => undefined,
   };
   const window = { from: asOf - lookbackDays * DAY_MS, to: asOf };
   const entra = opts.entra
@@ -143,23 +147,39 @@ async function scanInto(
         log: (line) => io.stderr.write(`${line}\n`),
       })
     : undefined;
-  let doc: FindingsDocument;
+  const documentOptions = {
+    toolVersion: io.version,
+    catalogVersion: catalog.version,
+    window,
+    lookbackDays,
+  };
+  let doc: FindingsDocument | undefined;
   if (opts.aws || opts.from) {
     doc = opts.aws ? await scanLive(opts, ctx) : await scanFiles(opts.from!, ctx);
     if (entra)
       doc = mergeEntraIntoDocument(doc, entra.analysis, { tenantId: entra.analysis.tenantId });
-  } else {
-    doc = buildEntraDocument(entra!.analysis, {
-      toolVersion: io.version,
-      catalogVersion: catalog.version,
-      window,
-      lookbackDays,
-    });
+  } else if (entra) {
+    doc = buildEntraDocument(entra.analysis, documentOptions);
   }
-  if (entra) {
+  if (doc && entra) {
     doc.coverage.accessGaps.push(...entra.gaps);
     doc.coverage.issues.push(...entra.issues);
   }
+  if (opts.github) {
+    // After AWS, so the Actions OIDC trusts join the roles this scan just read.
+    const roles = ctx.awsRoles();
+    const { analysis } = await scanGitHub(opts, {
+      ...window,
+      asOf,
+      env: process.env,
+      log: (line) => io.stderr.write(`${line}\n`),
+      ...(roles ? { awsRoles: roles } : {}),
+    });
+    doc = doc
+      ? mergeGitHubIntoDocument(doc, analysis)
+      : buildGitHubDocument(analysis, documentOptions);
+  }
+  if (!doc) throw new Error('internal error: nothing was scanned');
   progress?.done();
   const parsed = FindingsDocumentSchema.safeParse(doc);
   if (!parsed.success)
@@ -196,6 +216,8 @@ interface ScanContext {
   version: string;
   stderr: NodeJS.WriteStream;
   progress: ReturnType<typeof createProgressBar> | undefined;
+  /** The AWS roles the scan read, once it has (the GitHub scan joins its OIDC trusts to them). */
+  awsRoles: () => readonly IamRole[] | undefined;
 }
 
 async function scanFiles(fromArg: string, ctx: ScanContext): Promise<FindingsDocument> {
@@ -206,6 +228,8 @@ async function scanFiles(fromArg: string, ctx: ScanContext): Promise<FindingsDoc
       `--from ${fromArg} does not exist; point it at a folder of AWS exports (see README, "Scanning your own account")`,
     );
   const source = new ExportDirectory(from, ctx.progress ? { onProgress: ctx.progress.report } : {});
+  const captured = captureAwsRoles(source);
+  ctx.awsRoles = captured.roles;
   const listIssues: InputIssue[] = [];
   const files = await source.list(listIssues);
   const count = (k: string) => files.filter((f) => f.kind === k).length;
@@ -214,7 +238,7 @@ async function scanFiles(fromArg: string, ctx: ScanContext): Promise<FindingsDoc
   );
   const doc = await runScan(
     {
-      grants: source,
+      grants: captured.source,
       usage: source,
       catalog: ctx.catalog,
       ...(ctx.progress ? { progress: ctx.progress.report } : {}),
@@ -276,13 +300,15 @@ async function scanLive(opts: ScanCommandOptions, ctx: ScanContext): Promise<Fin
     ...(ctx.progress ? { onProgress: ctx.progress.report } : {}),
     log: (line) => ctx.stderr.write(`${line}\n`),
   });
+  const captured = captureAwsRoles(source);
+  ctx.awsRoles = captured.roles;
   ctx.stderr.write(
     `Scanning AWS${opts.org ? ' organization' : ''} live, window ${ctx.lookbackDays} days to ${new Date(ctx.asOf).toISOString()}\n`,
   );
   try {
     return await runScan(
       {
-        grants: source,
+        grants: captured.source,
         usage: source,
         catalog: ctx.catalog,
         ...(ctx.progress ? { progress: ctx.progress.report } : {}),
@@ -305,9 +331,12 @@ function summarize(doc: FindingsDocument, secs: number, stderr: NodeJS.WriteStre
   const sev = ['critical', 'high', 'medium', 'low', 'info']
     .filter((k) => s.findingsBySeverity[k])
     .map((k) => `${s.findingsBySeverity[k]} ${k}`);
-  stderr.write(
-    `Read ${c.records.read.toLocaleString('en-US')} records in ${secs.toFixed(1)} s; ${c.records.inWindow.toLocaleString('en-US')} in the window, mapping rate ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.\n`,
-  );
+  // CloudTrail figures only when AWS was scanned: an Entra or GitHub scan reads no records.
+  if (doc.accounts.length > 0 || c.records.read > 0)
+    stderr.write(
+      `Read ${c.records.read.toLocaleString('en-US')} records in ${secs.toFixed(1)} s; ${c.records.inWindow.toLocaleString('en-US')} in the window, mapping rate ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.\n`,
+    );
+  else stderr.write(`Scanned in ${secs.toFixed(1)} s.\n`);
   stderr.write(
     `${s.identities} identities (${Object.entries(s.byClass)
       .map(([k, v]) => `${v} ${k}`)

@@ -130,9 +130,16 @@ export function keyFindings(doc: FindingsDocument): CurrentFinding[] {
   return out;
 }
 
-/** The accounts and tenants a document covers: findings there that it lacks are resolved. */
+/**
+ * The accounts, tenants and GitHub organizations a document covers: findings there that it lacks
+ * are resolved.
+ */
 export function scanScopes(doc: FindingsDocument): string[] {
-  const scopes = new Set([...doc.accounts, ...(doc.tenants ?? [])]);
+  const scopes = new Set([
+    ...doc.accounts,
+    ...(doc.tenants ?? []),
+    ...(doc.github ?? []).map((o) => o.scope),
+  ]);
   for (const identity of doc.identities) scopes.add(identity.accountId);
   return [...scopes].sort();
 }

@@ -12,6 +12,7 @@ import {
   buildWeeklyReport,
   CLASS_LABELS,
   type ReportIdentity,
+  reportScopeLine,
   type WeeklyReport,
 } from '#core/report/weekly-report.ts';
 import type { ScanChanges } from '#core/store/record-scan.ts';
@@ -307,16 +308,10 @@ function coverage(doc: FindingsDocument): string[] {
 
 /** Renders a report model as Markdown. */
 export function renderReportMarkdown(r: WeeklyReport): string {
-  const s = r.scope;
-  const tenants = s.tenants.length
-    ? ` · Entra tenant${s.tenants.length === 1 ? '' : 's'} ${s.tenants.join(', ')}`
-    : '';
-  const github = s.github.length ? ` · GitHub ${s.github.join(', ')}` : '';
-  const w = r.window;
   const out = [
     `# ${r.title}`,
     '',
-    `Account${s.accounts.length === 1 ? '' : 's'} ${s.accounts.join(', ') || '(none found)'}${tenants}${github} · window ${w.from.slice(0, 10)} to ${w.to.slice(0, 10)} (${w.lookbackDays} days requested, ${w.observedDays} days of CloudTrail observed) · Leash ${r.tool.version}, IAM catalog ${r.tool.catalogVersion} · report of ${r.day}`,
+    `${reportScopeLine(r)} · report of ${r.day}`,
     '',
     ...headline(r),
     ...changes(r),

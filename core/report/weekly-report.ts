@@ -319,6 +319,29 @@ export interface ServiceTotal {
   unobservable: number;
 }
 
+/**
+ * The line under the report's title: what was scanned, the window and the versions. Names only
+ * the sources the scan had (a GitHub-only scan names no AWS account), and counts CloudTrail days
+ * only when AWS accounts were scanned.
+ */
+export function reportScopeLine(r: Pick<WeeklyReport, 'scope' | 'window' | 'tool'>): string {
+  const s = r.scope;
+  const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
+  const aws = s.accounts.length > 0;
+  const parts = [
+    ...(aws || (s.tenants.length === 0 && s.github.length === 0)
+      ? [`${plural(s.accounts.length, 'Account')} ${s.accounts.join(', ') || '(none found)'}`]
+      : []),
+    ...(s.tenants.length
+      ? [`${plural(s.tenants.length, 'Entra tenant')} ${s.tenants.join(', ')}`]
+      : []),
+    ...(s.github.length ? [`GitHub ${s.github.join(', ')}`] : []),
+    `window ${r.window.from.slice(0, 10)} to ${r.window.to.slice(0, 10)} (${r.window.lookbackDays} days requested${aws ? `, ${r.window.observedDays} days of CloudTrail observed` : ''})`,
+    `Leash ${r.tool.version}, IAM catalog ${r.tool.catalogVersion}`,
+  ];
+  return parts.join(' · ');
+}
+
 /** The whole report. */
 export interface WeeklyReport {
   /** `yyyy-mm-dd` of the report (the document's `asOf` unless told). */

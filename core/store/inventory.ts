@@ -45,7 +45,15 @@ export const INVENTORY_APIS: Readonly<Record<GapProvider, readonly string[]>> = 
     'GET /roleManagement/directory/roleAssignments',
     'GET /servicePrincipals/{id}/appRoleAssignments',
   ],
-  saas: [],
+  // GitHub: the listings that hold the organization's identities and their grants (repositories
+  // carry the deploy keys and the grants of repository-scoped apps and tokens).
+  saas: [
+    'GET /orgs/{org}/repos',
+    'GET /orgs/{org}/installations',
+    'GET /orgs/{org}/personal-access-tokens',
+    'GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories',
+    'GET /repos/{owner}/{repo}/keys',
+  ],
 };
 
 const AWS_KINDS = new Set<IdentityResult['type']>(['user', 'role', 'root']);

@@ -16,6 +16,7 @@ import {
   buildWeeklyReport,
   RISK_POINTS,
   reportClass,
+  reportScopeLine,
   riskScore,
   serviceUsage,
   weeklyTrend,
@@ -409,5 +410,51 @@ describe('the formats', () => {
     expect(json.schemaVersion).toBe('leash.report/1');
     expect(json.document).toBeUndefined();
     expect(json.identities[0].name).toBe('agent');
+  });
+});
+
+describe('the scope line', () => {
+  const window = {
+    from: '2026-08-17T00:00:00.000Z',
+    to: '2026-11-15T00:00:00.000Z',
+    lookbackDays: 90,
+    observedDays: 30,
+  } as Parameters<typeof reportScopeLine>[0]['window'];
+  const tool = { version: '1.2.3', catalogVersion: '0.21' } as Parameters<
+    typeof reportScopeLine
+  >[0]['tool'];
+
+  it('names the accounts, tenants and organizations scanned and the CloudTrail days observed', () => {
+    const line = reportScopeLine({
+      scope: { accounts: ['111122223333'], tenants: ['t-1', 't-2'], github: ['acme'] },
+      window,
+      tool,
+    });
+
+    expect(line).toBe(
+      'Account 111122223333 · Entra tenants t-1, t-2 · GitHub acme · window 2026-08-17 to 2026-11-15 (90 days requested, 30 days of CloudTrail observed) · Leash 1.2.3, IAM catalog 0.21',
+    );
+  });
+
+  it('names no AWS account and counts no CloudTrail days for a GitHub-only scan', () => {
+    const line = reportScopeLine({
+      scope: { accounts: [], tenants: [], github: ['acme'] },
+      window,
+      tool,
+    });
+
+    expect(line).toBe(
+      'GitHub acme · window 2026-08-17 to 2026-11-15 (90 days requested) · Leash 1.2.3, IAM catalog 0.21',
+    );
+  });
+
+  it('says no account was found when nothing at all was in scope', () => {
+    const line = reportScopeLine({
+      scope: { accounts: [], tenants: [], github: [] },
+      window,
+      tool,
+    });
+
+    expect(line).toMatch(/^Accounts \(none found\) · window .* \(90 days requested\)/);
   });
 });

@@ -164,6 +164,22 @@ describe('inventoriedScopes', () => {
     expect(inventoriedScopes(unsupported)).toEqual([DOC_TENANT, DOC_ACCOUNT]);
     expect(inventoriedScopes(everywhere)).toEqual([]);
   });
+
+  it('leaves out a GitHub organization whose token or deploy key listing failed, not one whose audit log did', () => {
+    // Arrange
+    const org = 'github.com/acme';
+    const identity = { ...anIdentityResult('deployer'), provider: 'saas' as const, accountId: org };
+    const withGap = (api: string) =>
+      aFindingsDocument([identity], {
+        accounts: [],
+        accessGaps: [{ provider: 'saas', api, reason: 'access-denied', detail: 'x', account: org }],
+      });
+
+    // Act + Assert
+    expect(inventoriedScopes(withGap('GET /orgs/{org}/personal-access-tokens'))).toEqual([]);
+    expect(inventoriedScopes(withGap('GET /repos/{owner}/{repo}/keys'))).toEqual([]);
+    expect(inventoriedScopes(withGap('GET /orgs/{org}/audit-log'))).toEqual([org]);
+  });
 });
 
 describe('present and absent', () => {
