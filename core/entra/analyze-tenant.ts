@@ -53,7 +53,7 @@ import type {
   IdentityResult,
   PermissionToRemove,
 } from '#core/model/findings.ts';
-import { emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
+import { combineSummaries, emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
 
 /** Microsoft Graph's appId in every tenant. */
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -867,36 +867,12 @@ type Summary = FindingsDocument['summary'];
 /** The summary figures a set of identities contributes (shared with the AWS analysis). */
 const summarize = summarizeIdentities;
 
-function combine(a: Summary, b: Summary, sign: 1 | -1): Summary {
-  const rec = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) {
-      const n = (out[k] ?? 0) + sign * v;
-      if (n === 0) delete out[k];
-      else out[k] = n;
-    }
-    return out;
-  };
-  return {
-    identities: a.identities + sign * b.identities,
-    byClass: rec(a.byClass, b.byClass),
-    byAiRole: rec(a.byAiRole, b.byAiRole),
-    findingsBySeverity: rec(a.findingsBySeverity, b.findingsBySeverity),
-    findingsByRule: rec(a.findingsByRule, b.findingsByRule),
-    grantedActions: a.grantedActions + sign * b.grantedActions,
-    unusedActions: a.unusedActions + sign * b.unusedActions,
-    unobservableActions: a.unobservableActions + sign * b.unobservableActions,
-    identitiesToRightsize: a.identitiesToRightsize + sign * b.identitiesToRightsize,
-    identitiesToDecommission: a.identitiesToDecommission + sign * b.identitiesToDecommission,
-  };
-}
-
 function add(a: Summary, b: Summary): Summary {
-  return combine(a, b, 1);
+  return combineSummaries(a, b, 1);
 }
 
 function subtract(a: Summary, b: Summary): Summary {
-  return combine(a, b, -1);
+  return combineSummaries(a, b, -1);
 }
 
 /** Sign-in activity is known when the SP has a row, or the report was read and it has none. */

@@ -33,6 +33,37 @@ export function summarizeIdentities(identities: IdentityResult[]): FindingsDocum
   };
 }
 
+type Summary = FindingsDocument['summary'];
+
+/**
+ * Adds (`sign` 1) or subtracts (-1) one set of summary figures to or from another; counts that
+ * reach zero are dropped. Merges move a document's summary by what they change, so figures
+ * other producers put in stay as they were.
+ */
+export function combineSummaries(a: Summary, b: Summary, sign: 1 | -1): Summary {
+  const rec = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) {
+      const n = (out[k] ?? 0) + sign * v;
+      if (n === 0) delete out[k];
+      else out[k] = n;
+    }
+    return out;
+  };
+  return {
+    identities: a.identities + sign * b.identities,
+    byClass: rec(a.byClass, b.byClass),
+    byAiRole: rec(a.byAiRole, b.byAiRole),
+    findingsBySeverity: rec(a.findingsBySeverity, b.findingsBySeverity),
+    findingsByRule: rec(a.findingsByRule, b.findingsByRule),
+    grantedActions: a.grantedActions + sign * b.grantedActions,
+    unusedActions: a.unusedActions + sign * b.unusedActions,
+    unobservableActions: a.unobservableActions + sign * b.unobservableActions,
+    identitiesToRightsize: a.identitiesToRightsize + sign * b.identitiesToRightsize,
+    identitiesToDecommission: a.identitiesToDecommission + sign * b.identitiesToDecommission,
+  };
+}
+
 /** What a findings document holding no AWS account needs to say about the scan. */
 export interface EmptyDocumentOptions {
   toolVersion: string;

@@ -8,33 +8,13 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '#cli/index.ts';
 import { type FindingsDocument, FindingsDocumentSchema } from '#core/model/findings.ts';
+import { runLeash as leash } from '#test/helpers/cli.ts';
 import { type GeneratedOrg, generatedOrg, ORG, PERSONAL_TOKEN } from '#test/helpers/github-org.ts';
 import { type GitHubServer, startGitHubServer } from '#test/helpers/github-server.ts';
 
 const SAMPLE_IAM = new URL('../../examples/sample-account/iam', import.meta.url).pathname;
 const AS_OF = '2026-11-15T00:00:00Z';
-
-/** Runs the CLI and returns its exit code and output. */
-async function leash(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await main(['node', 'leash', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 async function findings(out: string): Promise<FindingsDocument> {
   return FindingsDocumentSchema.parse(

@@ -6,32 +6,12 @@
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamo } from '#adapters/dynamodb/embedded.ts';
 import type { HistoryEntry } from '#cli/commands/history.ts';
-import { main } from '#cli/index.ts';
+import { runLeash as leash } from '#test/helpers/cli.ts';
 
 const SAMPLE_IAM = new URL('../../examples/sample-account/iam', import.meta.url).pathname;
-
-/** Runs the CLI and returns its exit code and output. */
-async function leash(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await main(['node', 'leash', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 /** Removes a role from the authorization-details exports. */
 async function dropRole(dir: string, name: string): Promise<void> {

@@ -6,10 +6,8 @@
  */
 import type { TimeWindow } from '#core/engine/usage.ts';
 import type { FindingsDocument, IdentityResult } from '#core/model/findings.ts';
-import { emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
+import { combineSummaries, emptyDocument, summarizeIdentities } from '#core/report/summary.ts';
 import { type GitHubAnalysis, sortFindings } from '#core/saas/github/analyze-org.ts';
-
-type Summary = FindingsDocument['summary'];
 
 /**
  * Appends an organization's results to a document and updates its summary. Identities of the
@@ -68,8 +66,8 @@ export function mergeGitHubIntoDocument(
   // The summary moves by what changed, so figures other producers put in stay as they were.
   return {
     ...doc,
-    summary: combine(
-      combine(doc.summary, summarizeIdentities(before), -1),
+    summary: combineSummaries(
+      combineSummaries(doc.summary, summarizeIdentities(before), -1),
       summarizeIdentities(after),
       1,
     ),
@@ -105,29 +103,4 @@ export function buildGitHubDocument(
 ): FindingsDocument {
   const empty = emptyDocument(options);
   return mergeGitHubIntoDocument(empty, analysis);
-}
-
-/** Adds (`sign` 1) or subtracts (-1) summary figures; counts that reach zero are dropped. */
-function combine(a: Summary, b: Summary, sign: 1 | -1): Summary {
-  const rec = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) {
-      const n = (out[k] ?? 0) + sign * v;
-      if (n === 0) delete out[k];
-      else out[k] = n;
-    }
-    return out;
-  };
-  return {
-    identities: a.identities + sign * b.identities,
-    byClass: rec(a.byClass, b.byClass),
-    byAiRole: rec(a.byAiRole, b.byAiRole),
-    findingsBySeverity: rec(a.findingsBySeverity, b.findingsBySeverity),
-    findingsByRule: rec(a.findingsByRule, b.findingsByRule),
-    grantedActions: a.grantedActions + sign * b.grantedActions,
-    unusedActions: a.unusedActions + sign * b.unusedActions,
-    unobservableActions: a.unobservableActions + sign * b.unobservableActions,
-    identitiesToRightsize: a.identitiesToRightsize + sign * b.identitiesToRightsize,
-    identitiesToDecommission: a.identitiesToDecommission + sign * b.identitiesToDecommission,
-  };
 }
