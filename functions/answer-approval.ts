@@ -14,25 +14,14 @@ import { ApprovalNotFoundError, ApprovalTransitionError } from '#core/store/erro
 import { resumeWorkflow } from '#functions/shared/answer.ts';
 import { ownClient } from '#functions/shared/clients.ts';
 import { readSettings } from '#functions/shared/config.ts';
-import {
-  DECIDED_ALREADY,
-  functionActor,
-  openContainmentStore,
-} from '#functions/shared/containment.ts';
+import { functionDeps, openContainmentStore } from '#functions/shared/containment.ts';
 import { AnswerApprovalBody } from '#functions/shared/contract.ts';
 import { lambdaHandler, logger } from '#functions/shared/powertools.ts';
 
 const settings = readSettings();
 const store = openContainmentStore(settings, ownClient(settings, DynamoDBClient));
 const sfn = ownClient(settings, SFNClient);
-const deps = {
-  store,
-  decider: DECIDED_ALREADY,
-  actuators: {},
-  notifier: { notify: async () => {} },
-  now: () => Date.now(),
-  actor: functionActor('leash-answer-approval'),
-};
+const deps = functionDeps(settings, store, 'leash-answer-approval');
 
 const reply = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyResultV2 => ({
   statusCode,

@@ -17,11 +17,7 @@ import { requestFromEvent, requestFromFinding } from '#core/containment/request.
 import { FindingCreatedDetailSchema } from '#core/model/events.ts';
 import { ownClient } from '#functions/shared/clients.ts';
 import { readSettings } from '#functions/shared/config.ts';
-import {
-  containmentSettings,
-  functionActor,
-  openContainmentStore,
-} from '#functions/shared/containment.ts';
+import { functionDeps, openContainmentStore } from '#functions/shared/containment.ts';
 import {
   DETAIL_TYPES,
   type DecideContainmentOutput,
@@ -34,16 +30,7 @@ const store = openContainmentStore(settings, ownClient(settings, DynamoDBClient)
 // The deployed policy directory (LEASH_POLICY_DIR), or the repository's: a broken policy file
 // fails here, at cold start, never at decision time.
 const decider = CedarPolicyDecider.fromDirectory(settings.policyDir);
-const deps = {
-  store,
-  decider,
-  actuators: {},
-  // Never called: stopAfterDecision stops before an approval request is stored.
-  notifier: { notify: async () => {} },
-  now: () => Date.now(),
-  actor: functionActor('leash-decide-containment'),
-  settings: containmentSettings(settings),
-};
+const deps = functionDeps(settings, store, 'leash-decide-containment', { decider });
 
 /** The envelope of an EventBridge event (only what a request needs). */
 const EventEnvelope = z.object({

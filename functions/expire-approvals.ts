@@ -10,25 +10,14 @@ import { expireApprovals } from '#core/containment/contain.ts';
 import { resumeWorkflow } from '#functions/shared/answer.ts';
 import { ownClient } from '#functions/shared/clients.ts';
 import { readSettings } from '#functions/shared/config.ts';
-import {
-  DECIDED_ALREADY,
-  functionActor,
-  openContainmentStore,
-} from '#functions/shared/containment.ts';
+import { functionDeps, openContainmentStore } from '#functions/shared/containment.ts';
 import { ExpireApprovalsInput } from '#functions/shared/contract.ts';
 import { lambdaHandler, logger, metrics } from '#functions/shared/powertools.ts';
 
 const settings = readSettings();
 const store = openContainmentStore(settings, ownClient(settings, DynamoDBClient));
 const sfn = ownClient(settings, SFNClient);
-const deps = {
-  store,
-  decider: DECIDED_ALREADY,
-  actuators: {},
-  notifier: { notify: async () => {} },
-  now: () => Date.now(),
-  actor: functionActor('leash-expire-approvals'),
-};
+const deps = functionDeps(settings, store, 'leash-expire-approvals');
 
 /** Scheduler target or Step Functions task: the requests expired by this call out. */
 export const handler = lambdaHandler(async (event: unknown) => {

@@ -13,12 +13,7 @@ import { contain } from '#core/containment/contain.ts';
 import { ContainmentStateError } from '#core/containment/errors.ts';
 import { ownClient } from '#functions/shared/clients.ts';
 import { readSettings } from '#functions/shared/config.ts';
-import {
-  containmentSettings,
-  DECIDED_ALREADY,
-  functionActor,
-  openContainmentStore,
-} from '#functions/shared/containment.ts';
+import { functionDeps, openContainmentStore } from '#functions/shared/containment.ts';
 import { WaitForApprovalInput } from '#functions/shared/contract.ts';
 import { approvalNotifier, slackWebhookFrom } from '#functions/shared/notifier.ts';
 import { lambdaHandler, logger } from '#functions/shared/powertools.ts';
@@ -42,15 +37,7 @@ const notifier = approvalNotifier({
   warn: (message, extra) => logger.warn(message, extra),
 });
 
-const deps = {
-  store,
-  decider: DECIDED_ALREADY,
-  actuators: {},
-  notifier,
-  now: () => Date.now(),
-  actor: functionActor('leash-wait-for-approval'),
-  settings: containmentSettings(settings),
-};
+const deps = functionDeps(settings, store, 'leash-wait-for-approval', { notifier });
 
 /** Step Functions task (.waitForTaskToken): the request id and token in; its status out. */
 export const handler = lambdaHandler(async (event: unknown) => {

@@ -14,6 +14,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { openDynamoStore } from '#adapters/dynamodb/leash-store.ts';
 import {
+  type ContainmentDeps,
   type ContainmentSettings,
   DEFAULT_CONTAINMENT_SETTINGS,
 } from '#core/containment/contain.ts';
@@ -60,6 +61,34 @@ export function containmentSettings(settings: Settings): Partial<ContainmentSett
 export function functionActor(fallback: string): string {
   const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
   return `lambda:${name && name.length > 0 ? name : fallback}`;
+}
+
+/** What a function adds to the use cases' dependencies; the rest is the same in every one. */
+export type FunctionDepsParts = Partial<
+  Pick<ContainmentDeps, 'decider' | 'actuators' | 'notifier'>
+>;
+
+/**
+ * The use cases' dependencies in a containment function: its store, its name as the actor, the
+ * deployment's containment settings, and by default no policy (the request was decided
+ * already), no actuator and no notifier: each function adds only what its role may do.
+ * @param name the function's name when AWS_LAMBDA_FUNCTION_NAME is unset (tests)
+ */
+export function functionDeps(
+  settings: Settings,
+  store: LeashStore,
+  name: string,
+  parts: FunctionDepsParts = {},
+): ContainmentDeps {
+  return {
+    store,
+    decider: parts.decider ?? DECIDED_ALREADY,
+    actuators: parts.actuators ?? {},
+    notifier: parts.notifier ?? { notify: async () => {} },
+    now: () => Date.now(),
+    actor: functionActor(name),
+    settings: containmentSettings(settings),
+  };
 }
 
 /** The task token stored with an approval request, if any. */
