@@ -11,6 +11,8 @@ import { historyFromChanges } from '#core/report/history.ts';
 import {
   buildWeeklyReport,
   CLASS_LABELS,
+  cloudTrailCoverageLine,
+  githubCoverageLine,
   type ReportIdentity,
   reportScopeLine,
   type WeeklyReport,
@@ -268,12 +270,8 @@ function identity(i: ReportIdentity, r: IdentityResult | undefined): string[] {
 
 function coverage(doc: FindingsDocument): string[] {
   const c = doc.coverage;
-  const out = [
-    '## Coverage',
-    '',
-    `Records read ${c.records.read}, in window ${c.records.inWindow}, mapped to IAM actions ${c.records.mapped}, unmapped ${c.records.unmapped}, outside the window ${c.records.outsideWindow}. Mapping rate for attributable calls: ${c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`}.`,
-    '',
-  ];
+  const records = cloudTrailCoverageLine(doc);
+  const out = ['## Coverage', '', ...(records ? [records, ''] : [])];
   const skipped = Object.entries(c.records.skipped);
   if (skipped.length > 0)
     out.push(`Skipped records: ${skipped.map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
@@ -296,6 +294,8 @@ function coverage(doc: FindingsDocument): string[] {
       out.push('');
     }
   }
+  for (const o of doc.github ?? []) out.push(githubCoverageLine(o), '');
+
   if (c.issues.length > 0) {
     out.push(`### Input problems (${c.issues.length})`, '');
     for (const i of c.issues.slice(0, 50))

@@ -342,6 +342,30 @@ export function reportScopeLine(r: Pick<WeeklyReport, 'scope' | 'window' | 'tool
   return parts.join(' · ');
 }
 
+/**
+ * The CloudTrail figures of the coverage section, or null when no AWS account was scanned (an
+ * Entra-only or GitHub-only scan reads no records, and zeros would say it looked and saw none).
+ */
+export function cloudTrailCoverageLine(doc: FindingsDocument): string | null {
+  const c = doc.coverage;
+  if (doc.accounts.length === 0 && c.records.read === 0) return null;
+  const rate = c.mappingRate === null ? 'n/a' : `${(c.mappingRate * 100).toFixed(2)}%`;
+  return `Records read ${c.records.read}, in window ${c.records.inWindow}, mapped to IAM actions ${c.records.mapped}, unmapped ${c.records.unmapped}, outside the window ${c.records.outsideWindow}. Mapping rate for attributable calls: ${rate}.`;
+}
+
+/** What a GitHub organization scan read, for the coverage section. */
+export function githubCoverageLine(o: NonNullable<FindingsDocument['github']>[number]): string {
+  const listed = (n: number | null, what: string) =>
+    n === null ? `${what} not listed` : `${n} ${what}`;
+  const audit = o.auditLog.read
+    ? `audit log read: ${o.auditLog.events} events in the window, ${o.auditLog.attributed} attributed to apps and tokens${o.auditLog.truncated ? ' (stopped early: the oldest days are missing)' : ''}`
+    : `audit log not read${o.auditLog.reason ? ` (${o.auditLog.reason})` : ''}: permission use is unobservable`;
+  const search = o.codeSearch.complete
+    ? `complete (${o.codeSearch.queries} searches, ${o.codeSearch.filesRead} files read)`
+    : `incomplete${o.codeSearch.detail ? ` (${o.codeSearch.detail})` : ''}`;
+  return `GitHub ${o.scope} (signed in as ${o.auth === 'app' ? 'a GitHub App installation' : 'a token'}): ${o.repositories} repositories, ${listed(o.installations, 'app installations')}, ${listed(o.tokens, 'fine-grained tokens')}, ${o.deployKeys} deploy keys; ${audit}. Agents in code: ${o.agentRepositories.length} repositories, search ${search}. ${o.requests.total} API requests, ${o.requests.rateLimited} rate limited.`;
+}
+
 /** The whole report. */
 export interface WeeklyReport {
   /** `yyyy-mm-dd` of the report (the document's `asOf` unless told). */

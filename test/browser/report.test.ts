@@ -1,9 +1,10 @@
 /**
  * The HTML report in a real browser: headless Chromium (Debian's, through playwright-core) opens
  * the file as a security team would, and the charts must show the model's numbers, the filter
- * must hide and count rows, collapsed sections must open, nothing may be logged as an error (a
- * Content-Security-Policy violation would be), and nothing but the file itself may be requested.
- * A screenshot is saved to out/browser/ for a person to look at.
+ * must hide and count rows, collapsed sections must open (with JavaScript or without) and print
+ * their content, nothing may be logged as an error (a Content-Security-Policy violation would
+ * be), and nothing but the file itself may be requested. A screenshot is saved to out/browser/
+ * for a person to look at.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -59,9 +60,32 @@ async function aReport(): Promise<WeeklyReport> {
   });
 }
 
+/** The selector of an identity's section. */
+function sectionOf(id: string): string {
+  return `details.identity[id="id-${id.replace(/[^A-Za-z0-9_-]/g, '-')}"]`;
+}
+
+/** The least risky identity with a recommended policy: not one of the ten, so collapsed. */
+function quietIdentity(): WeeklyReport['identities'][number] {
+  const quiet = report.identities.filter((i) => i.recommendedPolicy).at(-1)!;
+  expect(report.topRisks).not.toContain(quiet.id);
+  return quiet;
+}
+
+/** Whether the first element matching `selector` is rendered (the DOM types are not in lib). */
+function shown(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (el) =>
+    (el as unknown as { checkVisibility(): boolean }).checkVisibility(),
+  );
+}
+
 /** Opens the report, collecting console errors and every request the page makes. */
-async function open(): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+async function open(
+  options: { javaScriptEnabled?: boolean } = {},
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.on('close', () => void context.close());
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
@@ -179,9 +203,7 @@ describe('the HTML report in Chromium', () => {
   it('opens collapsed sections, and the section a link points at', async () => {
     // Arrange
     const { page } = await open();
-    // The least risky identity with a recommended policy: collapsed at first.
-    const quiet = report.identities.filter((i) => i.recommendedPolicy).at(-1)!;
-    const section = `details.identity[id="id-${quiet.id.replace(/[^A-Za-z0-9_-]/g, '-')}"]`;
+    const section = sectionOf(quietIdentity().id);
 
     // Act
     const coverageBefore = await page.$eval(
@@ -197,20 +219,66 @@ describe('the HTML report in Chromium', () => {
       section,
       (d) => (d as unknown as { open: boolean }).open,
     );
+    const policyBefore = await shown(page, `${section} pre.policy`);
     await page.click(`#identities a[href="#${section.slice(section.indexOf('"') + 1, -2)}"]`);
     const identityAfter = await page.$eval(
       section,
       (d) => (d as unknown as { open: boolean }).open,
     );
-    // Its body is rendered when it first opens.
-    const policyShown = await page
-      .waitForSelector(`${section} pre.policy`, { state: 'visible', timeout: 5000 })
-      .then(() => true);
+    // Its body is in the markup from the start, hidden until the section opens.
+    const policyAfter = await shown(page, `${section} pre.policy`);
 
     // Assert
     expect([coverageBefore, coverageAfter]).toEqual([false, true]);
     expect([identityBefore, identityAfter]).toEqual([false, true]);
-    expect(policyShown).toBe(true);
+    expect([policyBefore, policyAfter]).toEqual([false, true]);
+    await page.close();
+  });
+
+  it("shows a collapsed section's content when opened with JavaScript disabled", async () => {
+    // Arrange
+    const { page, errors } = await open({ javaScriptEnabled: false });
+    const quiet = quietIdentity();
+    const section = sectionOf(quiet.id);
+    const policy = quiet.recommendedPolicy!.policies[0]!;
+
+    // Act
+    const before = await shown(page, `${section} pre.policy`);
+    await page.click(`${section} > summary`);
+    const after = await shown(page, `${section} pre.policy`);
+    const text = await page.innerText(section);
+    // The script never ran: it would have set the count from the rows it filtered.
+    const counted = await page.textContent('#visible-count');
+    await page.fill('#filter', 'no such identity');
+    const rowsShown = await page.$$eval('#identities tbody tr:not([hidden])', (rs) => rs.length);
+
+    // Assert
+    expect([before, after]).toEqual([false, true]);
+    expect(text).toContain(`${policy.name} (${policy.size} characters)`);
+    expect(text).toContain('"Sid": "Used"');
+    expect(text).toMatch(new RegExp(`Evidence\\s+${quiet.evidence.events} events in the window`));
+    expect(counted).toBe(String(report.identities.length));
+    expect(rowsShown).toBe(report.identities.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('prints collapsed sections with their content, without the controls', async () => {
+    // Arrange
+    const { page } = await open();
+    const section = sectionOf(quietIdentity().id);
+
+    // Act
+    const onScreen = await shown(page, `${section} pre.policy`);
+    await page.emulateMedia({ media: 'print' });
+    const printed = await shown(page, `${section} pre.policy`);
+    const controls = await shown(page, '.filters');
+    const stillClosed = await page.$eval(section, (d) => !(d as unknown as { open: boolean }).open);
+
+    // Assert
+    expect([onScreen, printed]).toEqual([false, true]);
+    expect(controls).toBe(false);
+    expect(stillClosed).toBe(true);
     await page.close();
   });
 
@@ -227,8 +295,8 @@ describe('the HTML report in Chromium', () => {
     // Assert
     expect(errors).toEqual([]);
     expect(requests).toEqual([url]);
-    // The script and the data block of the collapsed sections' bodies.
-    expect(injected).toBe(2);
+    // The report's own script, and only it.
+    expect(injected).toBe(1);
     expect(await page.textContent('#identities')).toContain('<script>alert(1)</script>');
     await page.close();
   });

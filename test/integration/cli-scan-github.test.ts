@@ -116,6 +116,16 @@ describe('leash scan --github', () => {
       new RegExp(`^GitHub \\S+/${ORG} · window 2026-08-17 to 2026-11-15 \\(90 days requested\\)`),
     );
     expect(run.stderr).not.toContain('records');
+    const markdown = await readFile(join(out, 'report.md'), 'utf8');
+    expect(markdown).toMatch(
+      new RegExp(
+        `GitHub \\S+/${ORG} \\(signed in as a token\\): 20 repositories, 8 app installations, fine-grained tokens not listed`,
+      ),
+    );
+    expect(markdown).not.toContain('Records read');
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('(signed in as a token): 20 repositories');
+    expect(html).not.toContain('Records read');
     expect(run.stdout + run.stderr).not.toContain(PERSONAL_TOKEN);
   });
 

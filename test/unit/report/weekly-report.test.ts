@@ -11,7 +11,7 @@ import type { LeashStore } from '#core/ports/leash-store.ts';
 import { renderReport } from '#core/report/formats.ts';
 import { containmentActions, loadReportHistory } from '#core/report/history.ts';
 import { CSV_COLUMNS, csvField } from '#core/report/render-csv.ts';
-import { REPORT_CSP } from '#core/report/render-html.ts';
+import { anchor, REPORT_CSP } from '#core/report/render-html.ts';
 import {
   buildWeeklyReport,
   RISK_POINTS,
@@ -22,6 +22,7 @@ import {
   weeklyTrend,
 } from '#core/report/weekly-report.ts';
 import { recordScanRun } from '#core/store/record-scan.ts';
+import { generatedDocument } from '#test/browser/report-corpus.ts';
 import {
   aFinding,
   aFindingsDocument,
@@ -44,6 +45,25 @@ const staleKey = aFinding({
   severity: 'high',
   title: 'Access key 1 is active and was never used',
 });
+
+/**
+ * The element of `html` with this id: its start tag and what lies between it and the end tag
+ * that closes it, found by counting the nested start and end tags of the same name.
+ */
+function elementById(html: string, id: string): { startTag: string; inner: string } {
+  const at = html.indexOf(` id="${id}"`);
+  const open = html.lastIndexOf('<', at);
+  const name = /^<([a-z]+)/.exec(html.slice(open))![1]!;
+  const startTag = html.slice(open, html.indexOf('>', at) + 1);
+  const tags = new RegExp(`<(/?)${name}\\b[^>]*>`, 'g');
+  tags.lastIndex = open + startTag.length;
+  let depth = 1;
+  for (let m = tags.exec(html); m; m = tags.exec(html)) {
+    depth += m[1] ? -1 : 1;
+    if (depth === 0) return { startTag, inner: html.slice(open + startTag.length, m.index) };
+  }
+  throw new Error(`<${name} id="${id}"> is never closed`);
+}
 
 function anAgent(name: string, findings = [admin]) {
   return anIdentityResult(name, findings, {
@@ -397,11 +417,35 @@ describe('the formats', () => {
     expect(html).toContain(`content="${REPORT_CSP}"`);
     expect(REPORT_CSP).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]+=*';/);
     expect(html).not.toContain('<img');
-    expect(html.match(/<script>/g)).toHaveLength(1);
-    expect(html.match(/<script type="application\/json" id="identity-bodies">/g)).toHaveLength(1);
+    expect(html.match(/<script\b/g)).toHaveLength(1);
     expect(html).toContain('id="chart-reduction"');
     expect(html).toContain('id="chart-trend"');
     expect(html).toContain('id="chart-services"');
+  });
+
+  it("writes every identity's body inside its own section, collapsed or not", () => {
+    // Arrange
+    const report = buildWeeklyReport(generatedDocument(30), { catalog });
+    // The least risky identity: not one of the ten, so its section is collapsed.
+    const quiet = report.identities.at(-1)!;
+
+    // Act
+    const html = renderReport(report, 'html');
+    const { startTag, inner } = elementById(html, anchor(quiet.id));
+
+    // Assert
+    expect(report.topRisks).not.toContain(quiet.id);
+    expect(startTag).toMatch(/^<details class="identity" /);
+    expect(startTag).not.toMatch(/\sopen\b/);
+    expect(startTag).not.toContain('data-body');
+    // Markup a reader without JavaScript sees: no script, template or noscript wraps it.
+    expect(inner).not.toMatch(/<(script|template|noscript)\b|<!--/);
+    const policy = quiet.recommendedPolicy!.policies[0]!;
+    expect(inner).toContain(`<h3>${policy.name} (${policy.size} characters)</h3>`);
+    expect(inner).toContain('&quot;Sid&quot;: &quot;Used&quot;');
+    expect(inner).toContain(`<h3>Evidence</h3><p>${quiet.evidence.events} events in the window`);
+    expect(inner).toContain(`<code>${quiet.evidence.topActions[0]!.action}</code>`);
+    expect(html).not.toContain('identity-bodies');
   });
 
   it('writes JSON without the findings document it was built from', () => {
