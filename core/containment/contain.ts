@@ -294,13 +294,15 @@ export async function rollback(
       );
     const actuator = actuatorOf(request.kind, deps);
     await run.append('rollback-requested', { by, reason: reason ?? null });
-    const now = await actuator.snapshot(request);
+    // Both reads get the snapshot being restored: a part restored under a new provider id (a
+    // deploy key added again) is found by what the snapshot recorded, not by its old id.
+    const now = await actuator.snapshot(request, before);
     const { calls, irreversible } = actuator.rollbackPlan(request, before, now);
     await run.append('rollback-planned', { now, calls, irreversible: irreversible ?? null });
     const result =
       calls.length > 0 ? await run.step('rollback', () => actuator.execute(request, calls)) : null;
     for (const call of result?.calls ?? []) await run.append('rollback-call', { ...call }, call.at);
-    const after = await actuator.snapshot(request);
+    const after = await actuator.snapshot(request, before);
     const differences = differingKeys(before, after);
     const failedCalls = (result?.calls ?? []).filter((c) => !c.ok).length;
     const restored = differences.length === 0;

@@ -3,6 +3,12 @@
  * before policy is asked, and again on the state read right before execution (tags may have
  * changed while a request waited for approval). The deployed containment role denies the same
  * identities in IAM (cdk/constructs/account-roles.ts); this is the first of the two fences.
+ *
+ * GitHub identities carry no tags: they are protected by name (`leash-*` covers Leash's own app
+ * when its slug starts so; tokens are named `TOKEN (OWNER)`, deploy keys `TITLE (REPO)`), by id,
+ * by a `leash:protected` tag in the request, and, whatever their name, when the actuator's
+ * snapshot says the identity is the one Leash itself signs in as (`self: true`: the GitHub App
+ * installation the containment client uses).
  */
 import type { ContainmentState, ContainmentTarget } from '#core/ports/containment.ts';
 
@@ -19,7 +25,7 @@ export interface ProtectionSettings {
    * identity name: break-glass roles and Leash's own identities.
    */
   protectedNamePatterns: readonly string[];
-  /** Ids (ARNs, Entra object ids) never touched. */
+  /** Ids (ARNs, Entra object ids, GitHub identity ids) never touched. */
   protectedIdentityIds: readonly string[];
 }
 
@@ -39,7 +45,7 @@ export interface Refusal {
 /**
  * Whether an identity must not be contained, and why.
  * @param current the snapshot read right before execution: its `tags` (and `path`), when the
- *   actuator reports them, replace the request's
+ *   actuator reports them, replace the request's; `self: true` marks Leash's own identity
  */
 export function refusalFor(
   target: ContainmentTarget,
@@ -57,6 +63,11 @@ export function refusalFor(
     return { reason: 'protected', detail: `${target.name} is tagged ${PROTECTED_TAG}` };
   if (path?.startsWith(LEASH_PATH))
     return { reason: 'protected', detail: `${target.name} is one of Leash's own roles (${path})` };
+  if (current?.self === true)
+    return {
+      reason: 'protected',
+      detail: `${target.name} is the identity Leash itself signs in as: containing it would stop Leash, not the threat`,
+    };
   if (settings.protectedIdentityIds.includes(target.id))
     return { reason: 'protected', detail: `${target.name} is listed as protected by id` };
   const pattern = settings.protectedNamePatterns.find((p) => globMatch(p, target.name));

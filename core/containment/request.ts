@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { MalformedContainmentRequestError, type RequestIssue } from '#core/containment/errors.ts';
+import { GITHUB_KIND_PARAMS, githubTargetRef, isGitHubKind } from '#core/containment/github.ts';
 import { FindingCreatedDetailSchema } from '#core/model/events.ts';
 import {
   CONTAINMENT_KINDS,
@@ -35,7 +36,17 @@ export const KIND_TARGET_TYPES: Record<ContainmentKind, readonly string[]> = {
   'entra.delete-delegated-grant': ['service-principal', 'agent-identity'],
   'entra.remove-password': ['service-principal', 'agent-identity', 'application'],
   'entra.revoke-user-sessions': ['user-account', 'agent-user'],
+  'github.revoke-token-access': ['access-token'],
+  'github.delete-deploy-key': ['deploy-key'],
+  'github.suspend-installation': ['app-installation'],
 };
+
+/** The provider of the identities each kind applies to (`github.*`: `saas`). */
+export function providerOfKind(kind: ContainmentKind): ContainmentTarget['provider'] {
+  if (kind.startsWith('aws.')) return 'aws';
+  if (kind.startsWith('entra.')) return 'entra';
+  return 'saas';
+}
 
 /**
  * The parameters each kind needs (extra members are kept and passed to the actuator). Kinds
@@ -60,17 +71,21 @@ export const KIND_PARAMS: Partial<Record<ContainmentKind, z.ZodType<Record<strin
     keyId: nonEmpty,
     applicationId: nonEmpty.optional(),
   }),
+  // GitHub: the grant, key or installation, when the target id does not encode it
+  // (core/containment/github.ts checks the two together).
+  ...GITHUB_KIND_PARAMS,
 };
 
 /** The identity as a request names it; class, tags and environment may be left out. */
 export const ContainmentTargetInputSchema = z.object({
-  provider: z.enum(['aws', 'entra']),
-  /** AWS account id (12 digits) or Entra tenant id. */
+  /** `saas` for GitHub identities. */
+  provider: z.enum(['aws', 'entra', 'saas']),
+  /** AWS account id (12 digits), Entra tenant id, or GitHub `HOST/ORG`. */
   scope: nonEmpty,
-  /** ARN (AWS) or object id (Entra). */
+  /** ARN (AWS), object id (Entra), or the GitHub identity id of the findings. */
   id: nonEmpty,
   name: nonEmpty,
-  /** `role`, `user`, `lambda-function`, `service-principal`, `agent-identity`... */
+  /** `role`, `user`, `lambda-function`, `service-principal`, `deploy-key`... */
   type: nonEmpty,
   class: z.enum(['human', 'workload', 'ai-agent']).nullable().default(null),
   tags: z.record(z.string(), z.string()).default({}),
@@ -244,7 +259,8 @@ export function defaultKindForFinding(f: {
 
 /**
  * The request a `Finding Created` event leads to, or null when the finding calls for no
- * containment (see defaultKindForFinding) or is about a SaaS identity.
+ * containment (see defaultKindForFinding) or is about a SaaS identity (GitHub containment is
+ * asked for explicitly: `Containment Requested` or `leash contain`).
  * @param detail the event's detail (validated here)
  * @param known what the inventory knows of the identity (tags, delegating human), or null
  * @param requestedAt epoch ms of the event (its `time`)
@@ -298,7 +314,8 @@ export function requestFromFinding(
 
 function providerOf(id: string): 'aws' | 'entra' | null {
   if (id.startsWith('arn:')) return 'aws';
-  // Entra object ids are GUIDs; SaaS identities (`github/...`) have no containment kinds yet.
+  // Entra object ids are GUIDs. SaaS identities (`github:...`) have no default kind: their
+  // containment is asked for explicitly.
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
     ? 'entra'
     : null;
@@ -322,7 +339,7 @@ function normaliseTarget(t: z.infer<typeof ContainmentTargetInputSchema>): Conta
 function checkKindFits(request: ContainmentRequest): void {
   const issues: RequestIssue[] = [];
   const { kind, target } = request;
-  if (!kind.startsWith(`${target.provider}.`))
+  if (providerOfKind(kind) !== target.provider)
     issues.push({ path: 'kind', message: `${kind} cannot contain a ${target.provider} identity` });
   if (!KIND_TARGET_TYPES[kind].includes(target.type))
     issues.push({
@@ -335,6 +352,9 @@ function checkKindFits(request: ContainmentRequest): void {
     issues.push({ path: 'target.id', message: 'an AWS identity is named by its ARN' });
   const params = KIND_PARAMS[kind]?.safeParse(request.params);
   if (params && !params.success) issues.push(...issuesOf(params.error, 'params'));
+  // GitHub: the scope is HOST/ORG, and the id or params name one grant, key or installation.
+  else if (isGitHubKind(kind) && target.provider === 'saas')
+    issues.push(...githubTargetRef(request).issues);
   if (issues.length > 0) throw new MalformedContainmentRequestError(issues);
 }
 

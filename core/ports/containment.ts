@@ -1,6 +1,6 @@
 /**
  * Ports of containment: what the use case (core/containment/contain.ts) needs from the policy
- * engine (Cedar), from the provider connectors that change IAM, Lambda and Entra, and from
+ * engine (Cedar), from the provider connectors that change IAM, Lambda, Entra and GitHub, and from
  * whoever tells people about a pending approval. The flow they serve:
  *
  * ```
@@ -28,6 +28,10 @@ export const CONTAINMENT_KINDS = [
   'entra.delete-delegated-grant',
   'entra.remove-password',
   'entra.revoke-user-sessions',
+  // GitHub (provider `saas`)
+  'github.revoke-token-access',
+  'github.delete-deploy-key',
+  'github.suspend-installation',
 ] as const;
 
 /** One kind of containment. */
@@ -35,13 +39,20 @@ export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
 
 /** The identity to contain, as the policy and the connectors see it. */
 export interface ContainmentTarget {
-  provider: 'aws' | 'entra';
-  /** AWS account id or Entra tenant id. */
+  /** `saas` for GitHub identities, as the findings name them. */
+  provider: 'aws' | 'entra' | 'saas';
+  /** AWS account id, Entra tenant id, or GitHub `HOST/ORG` (`github.com/acme`). */
   scope: string;
-  /** ARN (AWS) or object id (Entra). */
+  /**
+   * ARN (AWS), object id (Entra), or the GitHub identity id of the findings
+   * (`github:github.com/acme/installations/8`; core/containment/github.ts).
+   */
   id: string;
   name: string;
-  /** `role`, `user`, `lambda-function`, `service-principal`, `agent-identity`, `user-account`... */
+  /**
+   * `role`, `user`, `lambda-function`, `service-principal`, `agent-identity`, `user-account`,
+   * `app-installation`, `access-token`, `deploy-key`...
+   */
   type: string;
   /** `human`, `workload`, `ai-agent` when known (from the findings). */
   class: 'human' | 'workload' | 'ai-agent' | null;
@@ -106,7 +117,11 @@ export interface PlannedCall {
   description: string;
 }
 
-/** The state of the identity that a kind of containment changes, before or after. */
+/**
+ * The state of the identity that a kind of containment changes, before or after. The guard
+ * (core/containment/guard.ts) reads three members when an actuator reports them: `tags`, `path`
+ * (IAM) and `self: true` (the identity Leash itself signs in as).
+ */
 export type ContainmentState = Record<string, unknown>;
 
 /** The result of one call made. */
@@ -136,8 +151,13 @@ export interface ExecutionResult {
 
 /** Applies one kind of containment through a provider's API. */
 export interface ContainmentActuator {
-  /** Reads the state the containment will change (the snapshot rollback restores). */
-  snapshot(request: ContainmentRequest): Promise<ContainmentState>;
+  /**
+   * Reads the state the containment will change (the snapshot rollback restores).
+   * @param restoring during a rollback, the snapshot being restored: a kind whose restore gives
+   *   the identity's part a new provider id (a deploy key added again) finds it by what the
+   *   snapshot recorded (its public key), so the state read after the rollback can equal it
+   */
+  snapshot(request: ContainmentRequest, restoring?: ContainmentState): Promise<ContainmentState>;
   /** The exact calls that would apply it from that state (a dry run makes none of them). */
   plan(request: ContainmentRequest, before: ContainmentState): PlannedCall[];
   /** Makes the calls, skipping those whose effect is already in place, then reads back. */

@@ -315,6 +315,116 @@ export async function undoGitHubRevocation(
   }
 }
 
+/**
+ * Reads one approved fine-grained token grant as {@link revokeTokenAccess} records it (GitHub
+ * has no GET for one grant: it is found in the listing; a subset's repositories are listed
+ * too), or undefined when the organization holds no such grant (never approved, or revoked).
+ * @param client a client signed in as a GitHub App installation (GitHub lists grants only to apps)
+ */
+export async function readTokenGrant(
+  client: GitHubClient,
+  org: string,
+  patId: number,
+): Promise<TokenGrantPrior | undefined> {
+  const { octokit } = client;
+  const grants = (await octokit.paginate('GET /orgs/{org}/personal-access-tokens', {
+    org,
+    per_page: 100,
+  })) as RawTokenGrant[];
+  const grant = grants.find((g) => g.id === patId);
+  if (!grant) return undefined;
+  const repositories =
+    grant.repository_selection === 'subset'
+      ? (
+          (await octokit.paginate('GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories', {
+            org,
+            pat_id: patId,
+            per_page: 100,
+          })) as { name: string }[]
+        ).map((r) => r.name)
+      : [];
+  return {
+    patId,
+    tokenId: grant.token_id,
+    tokenName: grant.token_name ?? null,
+    owner: grant.owner?.login ?? null,
+    repositorySelection: grant.repository_selection,
+    repositories,
+    permissions: grant.permissions,
+    accessGrantedAt: grant.access_granted_at ?? null,
+    tokenExpiresAt: grant.token_expires_at ?? null,
+    tokenLastUsedAt: grant.token_last_used_at ?? null,
+  };
+}
+
+/**
+ * Lists a repository's deploy keys with their public keys, as {@link deleteDeployKey} records
+ * one.
+ * @param client a client with repository "Administration: read"
+ * @throws the GitHub error (404 when the repository is not there or not visible)
+ */
+export async function listDeployKeys(
+  client: GitHubClient,
+  owner: string,
+  repo: string,
+): Promise<DeployKeyPrior[]> {
+  const keys = (await client.octokit.paginate('GET /repos/{owner}/{repo}/keys', {
+    owner,
+    repo,
+    per_page: 100,
+  })) as {
+    id: number;
+    key: string;
+    title?: string | null;
+    read_only?: boolean;
+    created_at?: string | null;
+    last_used?: string | null;
+    added_by?: string | null;
+  }[];
+  return keys.map((k) => ({
+    owner,
+    repo,
+    id: k.id,
+    title: k.title ?? '',
+    key: k.key,
+    readOnly: k.read_only !== false,
+    createdAt: k.created_at ?? null,
+    lastUsed: k.last_used ?? null,
+    addedBy: k.added_by ?? null,
+  }));
+}
+
+/**
+ * Reads an installation's suspension state as {@link suspendInstallation} records it, or
+ * undefined when it is not an installation of the app `appClient` signs in as (GitHub answers
+ * 404: only the app itself sees it on this route).
+ * @param appClient a client signed in as the app (its JWT)
+ */
+export async function readInstallation(
+  appClient: GitHubClient,
+  installationId: number,
+): Promise<InstallationPrior | undefined> {
+  const found = await getOrUndefined(() =>
+    appClient.octokit.request('GET /app/installations/{installation_id}', {
+      installation_id: installationId,
+    }),
+  );
+  if (!found) return undefined;
+  const current = found.data as {
+    app_slug?: string;
+    account?: { login?: string } | null;
+    suspended_at?: string | null;
+    suspended_by?: { login?: string } | null;
+  };
+  return {
+    installationId,
+    appSlug: current.app_slug ?? null,
+    account: current.account?.login ?? null,
+    suspendedAt: current.suspended_at ?? null,
+    suspendedBy: current.suspended_by?.login ?? null,
+  };
+}
+
 /** GET, with 404 as undefined. */
 async function getOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {

@@ -15,6 +15,7 @@ import {
   MalformedContainmentRequestError,
   NoActuatorError,
 } from '#core/containment/errors.ts';
+import type { ContainmentActuator } from '#core/ports/containment.ts';
 import { ApprovalTransitionError } from '#core/store/errors.ts';
 import {
   AGENT_ARN,
@@ -161,6 +162,24 @@ describe('contain', () => {
 
     // Assert
     expect(outcome.status).toBe('refused');
+    expect(actuator.executions).toBe(0);
+    const last = (await store.auditChain(request.requestId)).at(-1);
+    expect(last?.detail).toMatchObject({ reason: 'protected', stage: 'before-execution' });
+  });
+
+  it('refuses the identity Leash itself signs in as, as the snapshot reports it', async () => {
+    // Arrange: an actuator that knows its own credential (a GitHub App installation)
+    const { deps, actuator, store } = someDeps();
+    const snapshot = actuator.snapshot.bind(actuator);
+    actuator.snapshot = async () => ({ ...(await snapshot()), self: true });
+    const request = aRequest();
+
+    // Act
+    const outcome = await contain(request, deps);
+
+    // Assert
+    expect(outcome.status).toBe('refused');
+    expect(outcome.detail).toMatch(/Leash itself signs in as/);
     expect(actuator.executions).toBe(0);
     const last = (await store.auditChain(request.requestId)).at(-1);
     expect(last?.detail).toMatchObject({ reason: 'protected', stage: 'before-execution' });
@@ -730,6 +749,30 @@ describe('partial failure and rollback', () => {
       'rolled-back',
     ]);
     expect(chain.at(-1)?.detail).toMatchObject({ restored: true, differences: [] });
+  });
+
+  it('gives the rollback reads the snapshot they restore, and a plain read to the contain', async () => {
+    // Arrange: an actuator that finds a restored part by content needs the snapshot
+    const fake = new FakeActuator();
+    const reads: unknown[] = [];
+    const recording: ContainmentActuator = {
+      snapshot: async (_r, restoring) => {
+        reads.push(restoring);
+        return fake.snapshot();
+      },
+      plan: (r, before) => fake.plan(r, before),
+      execute: (r, plan) => fake.execute(r, plan),
+      rollbackPlan: (r, before, now) => fake.rollbackPlan(r, before, now),
+    };
+    const { deps } = someDeps({ actuators: { 'aws.revoke-sessions': recording } });
+    const request = aRequest();
+    const applied = await contain(request, deps);
+
+    // Act
+    await rollback(request.requestId, 'bob', deps);
+
+    // Assert
+    expect(reads).toEqual([undefined, applied.before, applied.before]);
   });
 
   it('rolls back once: a second rollback changes nothing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedContainmentRequestError } from '#core/containment/errors.ts';
+import { githubTargetRef } from '#core/containment/github.ts';
 import { DEFAULT_PROTECTION, iamPathOf, refusalFor } from '#core/containment/guard.ts';
 import { policyVersion } from '#core/containment/policy-version.ts';
 import {
@@ -141,6 +142,151 @@ describe('Containment Requested', () => {
     expect(badId).toThrow(/target\.id/);
     expect(noFinding).toThrow(/trigger\.findingKey/);
     expect(notAnObject).toThrow(MalformedContainmentRequestError);
+  });
+});
+
+describe('GitHub requests', () => {
+  const SCOPE = 'github.com/acme';
+  const gitHubEvent = (
+    kind: string,
+    target: Record<string, unknown>,
+    params: Record<string, unknown> = {},
+  ) => ({
+    kind,
+    target: { provider: 'saas', scope: SCOPE, class: 'workload', ...target },
+    requester: 'alice@example.com',
+    params,
+  });
+  const key = { id: `github:${SCOPE}/api/keys/51`, name: 'deploy-write (api)', type: 'deploy-key' };
+
+  it('takes the grant, key or installation from the identity id of the findings', () => {
+    // Act
+    const requests = [
+      gitHubEvent('github.revoke-token-access', {
+        id: `github:${SCOPE}/personal-access-tokens/7001`,
+        name: 'ci-script (bob)',
+        type: 'access-token',
+      }),
+      gitHubEvent('github.delete-deploy-key', key),
+      gitHubEvent('github.suspend-installation', {
+        id: `github:GitHub.com/ACME/installations/8`,
+        name: 'acme-deployer',
+        type: 'app-installation',
+      }),
+    ].map((e) => requestFromEvent(e, T0));
+
+    // Assert
+    expect(requests.map((r) => githubTargetRef(r).ref)).toEqual([
+      { kind: 'github.revoke-token-access', host: 'github.com', org: 'acme', patId: 7001 },
+      {
+        kind: 'github.delete-deploy-key',
+        host: 'github.com',
+        org: 'acme',
+        owner: 'acme',
+        repo: 'api',
+        keyId: 51,
+      },
+      { kind: 'github.suspend-installation', host: 'github.com', org: 'acme', installationId: 8 },
+    ]);
+    expect(requests[0]?.target.provider).toBe('saas');
+  });
+
+  it('takes them from params when the id does not encode them', () => {
+    // Act
+    const r = requestFromEvent(
+      gitHubEvent(
+        'github.delete-deploy-key',
+        { ...key, id: 'incident-4711-key' },
+        { owner: 'ACME', repo: 'api', keyId: 51 },
+      ),
+      T0,
+    );
+
+    // Assert
+    expect(githubTargetRef(r).ref).toMatchObject({ owner: 'acme', repo: 'api', keyId: 51 });
+  });
+
+  it.each([
+    [
+      'a GitHub kind for an AWS identity',
+      { ...anEvent(), kind: 'github.delete-deploy-key' },
+      /cannot contain a aws identity/,
+    ],
+    [
+      'an AWS kind for a GitHub identity',
+      gitHubEvent('aws.quarantine', key),
+      /cannot contain a saas identity/,
+    ],
+    [
+      'a scope that is no HOST/ORG',
+      {
+        ...gitHubEvent('github.delete-deploy-key', key),
+        target: { ...key, provider: 'saas', scope: 'acme' },
+      },
+      /target\.scope: a GitHub scope is HOST\/ORG/,
+    ],
+    [
+      'an id of another organization',
+      gitHubEvent('github.delete-deploy-key', {
+        ...key,
+        id: 'github:github.com/other/api/keys/51',
+      }),
+      /target\.id: a GitHub identity id of github\.com\/acme starts/,
+    ],
+    [
+      'an id of another kind without params',
+      gitHubEvent('github.suspend-installation', { ...key, type: 'app-installation' }),
+      /params\.installationId: needed/,
+    ],
+    [
+      'params that contradict the id',
+      gitHubEvent('github.delete-deploy-key', key, { keyId: 52 }),
+      /params\.keyId: 52 differs from 51/,
+    ],
+    [
+      "another owner's repository",
+      gitHubEvent('github.delete-deploy-key', key, { owner: 'someone-else' }),
+      /params\.owner: deploy keys of acme's repositories only/,
+    ],
+    [
+      'an id that is no number',
+      gitHubEvent('github.revoke-token-access', { ...key, type: 'access-token' }, { patId: '7' }),
+      /params\.patId/,
+    ],
+    [
+      'a kind for another identity type',
+      gitHubEvent('github.revoke-token-access', key),
+      /applies to access-token, not deploy-key/,
+    ],
+  ])('rejects %s with a clear error', (_name, event, message) => {
+    // Act
+    const act = () => requestFromEvent(event, T0);
+
+    // Assert
+    expect(act).toThrow(MalformedContainmentRequestError);
+    expect(act).toThrow(message);
+  });
+
+  it('protects GitHub identities by name and id, and when the snapshot says it is Leash itself', () => {
+    // Arrange
+    const target = requestFromEvent(gitHubEvent('github.delete-deploy-key', key), T0).target;
+
+    // Act
+    const byName = refusalFor({ ...target, name: 'leash-scanner' }, DEFAULT_PROTECTION);
+    const breakGlass = refusalFor({ ...target, name: 'break-glass (api)' }, DEFAULT_PROTECTION);
+    const byId = refusalFor(target, { protectedNamePatterns: [], protectedIdentityIds: [key.id] });
+    const self = refusalFor(target, DEFAULT_PROTECTION, { self: true });
+    const other = refusalFor(target, DEFAULT_PROTECTION, { self: false });
+
+    // Assert
+    expect([byName, breakGlass, byId, self].map((r) => r?.reason)).toEqual([
+      'protected',
+      'protected',
+      'protected',
+      'protected',
+    ]);
+    expect(self?.detail).toMatch(/Leash itself signs in as/);
+    expect(other).toBeNull();
   });
 });
 

@@ -93,6 +93,89 @@ describe('default containment policies', () => {
     });
   });
 
+  it('evaluates GitHub requests: approval by default, forbidden when tagged protected', async () => {
+    // Arrange: a critical finding on an AI agent's deploy key, as for the auto AWS policy
+    const github = {
+      ...aRequest(),
+      kind: 'github.delete-deploy-key' as const,
+      target: {
+        ...aRequest().target,
+        provider: 'saas' as const,
+        scope: 'github.com/acme',
+        id: 'github:github.com/acme/agent-006/keys/50012',
+        name: 'agent-push (agent-006)',
+        type: 'deploy-key',
+        tags: {},
+      },
+    };
+    const protectedKey = {
+      ...github,
+      target: { ...github.target, tags: { 'leash:protected': '' } },
+    };
+    const revoke = { ...github, kind: 'github.revoke-token-access' as const };
+
+    // Act
+    const [d, p, r] = await Promise.all([
+      decider.decide(github, T0),
+      decider.decide(protectedKey, T0),
+      decider.decide(revoke, T0),
+    ]);
+
+    // Assert
+    expect(d).toEqual({
+      decision: 'approval',
+      matched: ['approval-by-default'],
+      policyVersion: decider.version,
+      errors: [],
+    });
+    expect(p).toMatchObject({ decision: 'forbidden', matched: ['never-touch-protected'] });
+    expect(r.decision).toBe('approval');
+  });
+
+  it('lets a policy speak of the GitHub kinds as a group, and of irreversible ones', async () => {
+    // Arrange
+    const set = compilePolicySet(
+      [
+        {
+          name: 'p.cedar',
+          text: `
+            @id("github-auto") @decision("auto")
+            permit (principal, action in Leash::Action::"github", resource)
+            when { resource.provider == "saas" && resource.scope == "github.com/acme" };
+            @id("no-irreversible") forbid (principal, action in Leash::Action::"irreversible", resource);
+          `,
+        },
+      ],
+      SCHEMA,
+    );
+    const target = {
+      ...aRequest().target,
+      provider: 'saas' as const,
+      scope: 'github.com/acme',
+      id: 'github:github.com/acme/installations/8',
+      name: 'acme-deployer',
+      type: 'app-installation',
+    };
+    const suspend = { ...aRequest(), kind: 'github.suspend-installation' as const, target };
+    const revoke = {
+      ...suspend,
+      kind: 'github.revoke-token-access' as const,
+      target: {
+        ...target,
+        id: 'github:github.com/acme/personal-access-tokens/7',
+        type: 'access-token',
+      },
+    };
+
+    // Act
+    const custom = new CedarPolicyDecider(set);
+    const [s, r] = await Promise.all([custom.decide(suspend, T0), custom.decide(revoke, T0)]);
+
+    // Assert
+    expect(s).toMatchObject({ decision: 'auto', matched: ['github-auto'] });
+    expect(r).toMatchObject({ decision: 'forbidden', matched: ['no-irreversible'] });
+  });
+
   it('forbids an unknown kind with the error recorded', async () => {
     // Act
     const d = await decider.decide({ ...aRequest(), kind: 'aws.delete-role' as never }, T0);
