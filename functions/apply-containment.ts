@@ -4,13 +4,26 @@
  * case resumes it from its audit chain) or a person approved: snapshot, the exact calls, read-back,
  * every step in the audit log. Another request holding the identity throws IdentityBusyError,
  * which the state machine retries with backoff.
+ *
+ * Entra kinds act with the containment credential in `LEASH_ENTRA_CONTAINMENT_SECRET_ARN` (an
+ * app registration with write permissions, separate from the scanner's), read on the first Entra
+ * request and kept while the function stays warm. A credential that cannot be used fails that
+ * request with EntraContainmentCredentialError, naming the `aws secretsmanager put-secret-value`
+ * command; the audit chain records it, and AWS requests are never affected. Without the variable
+ * (Entra off), an Entra request fails with EntraContainmentNotConfiguredError.
  */
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsActuators } from '#connectors/aws/contain/actuators.ts';
 import { assumeContainmentRole } from '#connectors/aws/contain/clients.ts';
 import { partitionOf } from '#connectors/aws/regions.ts';
+import {
+  connectedEntraActuators,
+  connectWithSecret,
+  unconfiguredEntraActuators,
+} from '#connectors/entra/containment-credential.ts';
 import { foldChain } from '#core/containment/chain.ts';
 import { applyApproved, contain } from '#core/containment/contain.ts';
 import { ContainmentStateError } from '#core/containment/errors.ts';
@@ -22,21 +35,34 @@ import {
   functionActor,
   openContainmentStore,
 } from '#functions/shared/containment.ts';
-import { ApplyContainmentInput } from '#functions/shared/contract.ts';
+import { ApplyContainmentInput, ENV } from '#functions/shared/contract.ts';
 import { lambdaHandler, logger, metrics } from '#functions/shared/powertools.ts';
 
 const settings = readSettings();
 const store = openContainmentStore(settings, ownClient(settings, DynamoDBClient));
+const entraSecret = settings.entraContainmentSecret;
+// Building the client makes no call: the secret is read by the first Entra request.
+const secrets = entraSecret ? ownClient(settings, SecretsManagerClient) : undefined;
+const entra = entraSecret
+  ? connectedEntraActuators(() =>
+      connectWithSecret({ secrets: secrets!, secretId: entraSecret, reader: 'apply-containment' }),
+    )
+  : unconfiguredEntraActuators(
+      `${ENV.entraContainmentSecret} is not set. Deploy with -c leash:entra=true, which creates the containment credential's secret (stack output EntraContainmentSecretArn), and put the containment app registration's credential there (README, Containment).`,
+    );
 const deps = {
   store,
   decider: DECIDED_ALREADY,
-  actuators: awsActuators(
-    assumeContainmentRole(ownClients(settings), {
-      roleName: settings.containmentRoleName,
-      sessionName: 'leash-apply-containment',
-      partition: partitionOf(settings.region),
-    }),
-  ),
+  actuators: {
+    ...awsActuators(
+      assumeContainmentRole(ownClients(settings), {
+        roleName: settings.containmentRoleName,
+        sessionName: 'leash-apply-containment',
+        partition: partitionOf(settings.region),
+      }),
+    ),
+    ...entra,
+  },
   notifier: { notify: async () => {} },
   now: () => Date.now(),
   actor: functionActor('leash-apply-containment'),

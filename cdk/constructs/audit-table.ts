@@ -14,6 +14,9 @@ export interface AuditTableProps {
 /** What may be done to audit items: append (conditional PutItem) and read. */
 export const AUDIT_APPEND_ACTIONS = ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'];
 
+/** What a reader of the audit log may do (the weekly report): get and query, nothing else. */
+export const AUDIT_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+
 /**
  * Every DynamoDB action that can change or remove an existing item, or the table (transactions
  * have no action of their own: IAM checks UpdateItem, DeleteItem... for each item in them).
@@ -92,6 +95,27 @@ export class AuditTable extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /**
+   * Lets a function read the log and nothing more: the exact actions of
+   * {@link AUDIT_READ_ACTIONS} on the table and its identity index, and decrypt with the table's
+   * key through DynamoDB.
+   */
+  grantRead(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: AUDIT_READ_ACTIONS,
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/${GSI2}`],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
         resources: [this.key.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
       }),

@@ -8,8 +8,9 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_SCANNER_ROLE, KEYS } from '#functions/shared/contract.ts';
+import { DEFAULT_SCANNER_ROLE, ENV, KEYS } from '#functions/shared/contract.ts';
 import { LEASH_ROLE_PATH, SCANNING_ROLE_NAMES } from './account-roles.ts';
+import type { AuditTable } from './audit-table.ts';
 import { LeashFunction } from './function-defaults.ts';
 import type { ReportBucket } from './report-bucket.ts';
 
@@ -116,7 +117,8 @@ const SPECS: Readonly<Record<HandlerName, FunctionSpec>> = {
     timeout: Duration.seconds(30),
   },
   'apply-containment': {
-    description: "Leash: applies a containment through the account's containment role",
+    description:
+      "Leash: applies a containment through the account's containment role or Microsoft Graph",
     memorySize: 1024,
     timeout: Duration.minutes(2),
   },
@@ -148,6 +150,18 @@ export interface LeashFunctionsProps {
   readonly topic: ITopic;
   /** The Entra credential; only when Entra is on. */
   readonly entraSecret?: ISecret;
+  /**
+   * The Entra containment credential (write permissions); only when Entra is on. Only
+   * apply-containment may read it, and only it is told its ARN.
+   */
+  readonly entraContainmentSecret?: ISecret;
+  /** The containment audit log, which the weekly report reads (GetItem and Query only). */
+  readonly auditTable: AuditTable;
+  /**
+   * The Slack incoming-webhook secret (`leash:slackWebhookSecretArn`); the weekly report posts its
+   * headline there. Undefined: no Slack.
+   */
+  readonly slackWebhookSecret?: ISecret;
   /** Where send-weekly-report's failed asynchronous invocations go. */
   readonly reportDeadLetterQueue: IQueue;
   /**
@@ -163,7 +177,8 @@ export interface LeashFunctionsProps {
  * The Leash Lambdas (eight for scanning and reporting, five for containment), each with its own
  * log group and execution role under `/leash/` (the
  * containment role may never touch that path), sized per step, and granted exactly the data it
- * uses: work files by key prefix, the table, the bus, the topic, the secret.
+ * uses: work files by key prefix, the table, the audit log (read only, for the weekly report),
+ * the bus, the topic, the secrets (the Entra containment credential to apply-containment alone).
  *
  * The four scanning functions have fixed role names ({@link SCANNING_ROLE_NAMES}), because the
  * scanner role in every account trusts them by ARN, and may assume `leash/leash-scanner` in any
@@ -254,6 +269,22 @@ export class LeashFunctions extends Construct {
     bucket.grantWriteObjects(fns['send-weekly-report'], reports);
     table.grantReadData(fns['send-weekly-report']);
     props.topic.grantPublish(fns['send-weekly-report']);
+    // ... the containment requests of the week from the audit log (read only), and the headline
+    // to Slack when a webhook is configured.
+    fns['send-weekly-report'].addEnvironment(ENV.auditTable, props.auditTable.table.tableName);
+    props.auditTable.grantRead(fns['send-weekly-report']);
+    if (props.slackWebhookSecret) {
+      fns['send-weekly-report'].addEnvironment(ENV.slackSecret, props.slackWebhookSecret.secretArn);
+      props.slackWebhookSecret.grantRead(fns['send-weekly-report']);
+    }
+    // apply-containment: the Entra containment credential, which no other function may read.
+    if (props.entraContainmentSecret) {
+      fns['apply-containment'].addEnvironment(
+        ENV.entraContainmentSecret,
+        props.entraContainmentSecret.secretArn,
+      );
+      props.entraContainmentSecret.grantRead(fns['apply-containment']);
+    }
     // Containment: identity profiles (decide), approval requests and identity locks in the
     // table. The audit log is in its own table, granted by the containment construct.
     for (const name of CONTAINMENT_HANDLER_NAMES) table.grantReadWriteData(fns[name]);

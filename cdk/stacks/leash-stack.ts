@@ -14,7 +14,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   DEFAULT_CONTAINMENT_ROLE,
@@ -75,10 +75,10 @@ export interface LeashStackProps extends StackProps {
  * Everything Leash deploys into the account it runs in (the security account): the Leash bucket
  * and table under one customer-managed key, the scan state machine and its eight Lambdas, the
  * containment state machine with its five Lambdas, audit table, rules and approval endpoint, the
- * schedules, the event bus, the notification topic with its alarms, the Entra secret (when on),
- * and the scanner and containment roles of this account. Settings come from CDK context
- * (cdk/settings.ts). Environment-agnostic (no `env`, no lookups), so `cdk synth` works offline
- * without credentials.
+ * schedules, the event bus, the notification topic with its alarms, the two Entra secrets (scan
+ * and containment credentials, when on), and the scanner and containment roles of this account.
+ * Settings come from CDK context (cdk/settings.ts). Environment-agnostic (no `env`, no lookups),
+ * so `cdk synth` works offline without credentials.
  */
 export class LeashStack extends Stack {
   /** The Leash bucket: reports, findings and work files. */
@@ -146,6 +146,17 @@ export class LeashStack extends Stack {
     const entra = settings.entra
       ? new EntraCredential(this, 'EntraCredential', { encryptionKey: dataKey })
       : undefined;
+    // Containment in the tenant needs write permissions the read-only scan credential must not
+    // have: a second app registration, in a secret only apply-containment may read.
+    const entraContainment = settings.entra
+      ? new EntraCredential(this, 'EntraContainmentCredential', {
+          encryptionKey: dataKey,
+          purpose: 'containment',
+        })
+      : undefined;
+    const slackWebhook = settings.slackWebhookSecretArn
+      ? Secret.fromSecretCompleteArn(this, 'SlackWebhook', settings.slackWebhookSecretArn)
+      : undefined;
     const reportDeadLetters = new DeadLetterQueue(this, 'WeeklyReportDeadLetters');
     this.audit = new AuditTable(this, 'Audit', { encryptionKey: dataKey });
     const applyContainment = this.applyContainmentRole();
@@ -171,6 +182,9 @@ export class LeashStack extends Stack {
       eventBus,
       topic: notifications.topic,
       ...(entra ? { entraSecret: entra.secret } : {}),
+      ...(entraContainment ? { entraContainmentSecret: entraContainment.secret } : {}),
+      auditTable: this.audit,
+      ...(slackWebhook ? { slackWebhookSecret: slackWebhook } : {}),
       reportDeadLetterQueue: reportDeadLetters.queue,
       roles: { 'apply-containment': applyContainment },
       bundling: {
@@ -225,7 +239,7 @@ export class LeashStack extends Stack {
       approvalTtl: Duration.minutes(settings.approvalTtlMinutes),
       rolePath: LEASH_ROLE_PATH,
     });
-    const sweep = this.containmentWiring(settings, scheduleGroup);
+    const sweep = this.containmentWiring(settings, scheduleGroup, slackWebhook);
 
     const alarms = new FailureAlarms(this, 'Alarms', { topic: notifications.topic });
     for (const name of HANDLER_NAMES) alarms.addFunction(name, fns[name]);
@@ -268,6 +282,13 @@ export class LeashStack extends Stack {
         value: entra.secret.secretArn,
       });
     }
+    if (entraContainment) {
+      new CfnOutput(this, 'EntraContainmentSecretArn', {
+        description:
+          "Put the Entra containment app registration's credential here: aws secretsmanager put-secret-value …",
+        value: entraContainment.secret.secretArn,
+      });
+    }
   }
 
   /**
@@ -279,6 +300,7 @@ export class LeashStack extends Stack {
   private containmentWiring(
     settings: LeashSettings,
     scheduleGroup: ScheduleGroup,
+    slack: ISecret | undefined,
   ): DeadLetterQueue {
     const fns = this.functions.functions;
     const audit = this.audit;
@@ -306,12 +328,7 @@ export class LeashStack extends Stack {
         }),
       ],
     });
-    if (settings.slackWebhookSecretArn) {
-      const slack = Secret.fromSecretCompleteArn(
-        this,
-        'SlackWebhook',
-        settings.slackWebhookSecretArn,
-      );
+    if (slack) {
       fns['wait-for-approval'].addEnvironment(ENV.slackSecret, slack.secretArn);
       slack.grantRead(fns['wait-for-approval']);
     }
@@ -337,7 +354,8 @@ export class LeashStack extends Stack {
   /**
    * The execution role of the apply-containment Lambda, with a fixed name so that every
    * account's containment role trusts it by ARN. Besides the function's own grants (log group,
-   * traces, table, audit log) it may assume that role and nothing else.
+   * traces, table, audit log, and with Entra on the Entra containment credential) it may assume
+   * that role and nothing else.
    */
   private applyContainmentRole(): Role {
     const role = new Role(this, 'ApplyContainmentRole', {

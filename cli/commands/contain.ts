@@ -12,16 +12,33 @@
  *   deployed apply-containment function applies it (with the containment role). The caller needs
  *   the table grants and states:SendTaskSuccess on the containment state machine; the approval
  *   endpoint (function URL) is the alternative for tools that sign requests.
+ *
+ * Entra kinds (`entra.*`) act through Microsoft Graph with the app registration the options name,
+ * signed in as `leash scan --entra` signs in (--tenant-id, --client-id, and --certificate,
+ * --federated-token-file / AZURE_FEDERATED_TOKEN_FILE, --client-secret-file or
+ * LEASH_ENTRA_CLIENT_SECRET): it must be the containment app registration, which holds the write
+ * permissions of the kinds (README, Containment), not the read-only scanner. The target is the
+ * object id; its name and type are read from Graph, so protected-name patterns and policy see
+ * the real name. Graph is signed in to only when an Entra request needs it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CedarPolicyDecider } from '#adapters/cedar/cedar-decider.ts';
+import { type EntraCredentialOptions, entraGraphClient } from '#cli/commands/entra.ts';
 import { UsageError } from '#cli/errors.ts';
 import { openStore, type StoreOptions } from '#cli/store.ts';
 import { AwsClients } from '#connectors/aws/clients.ts';
 import { awsActuators } from '#connectors/aws/contain/actuators.ts';
 import { assumeContainmentRole } from '#connectors/aws/contain/clients.ts';
+import {
+  connectedEntraActuators,
+  describeEntraTarget,
+  ENTRA_CONTAINMENT_PERMISSIONS_TEXT,
+  type EntraConnection,
+  signIn,
+  unconfiguredEntraActuators,
+} from '#connectors/entra/containment-credential.ts';
 import {
   applyApproved,
   approve,
@@ -40,8 +57,8 @@ import type { LeashStore } from '#core/ports/leash-store.ts';
 import { resumeWorkflow } from '#functions/shared/answer.ts';
 import { openContainmentStore } from '#functions/shared/containment.ts';
 
-/** Options every containment command takes. */
-export interface ContainmentCommonOptions extends StoreOptions {
+/** Options every containment command takes (the Entra sign-in ones for the Entra kinds). */
+export interface ContainmentCommonOptions extends StoreOptions, EntraCredentialOptions {
   /** Deployed mode: the Leash table. */
   table?: string;
   /** Deployed mode: the audit table (stack output AuditTableName). */
@@ -68,6 +85,61 @@ export interface ContainCommandOptions extends ContainmentCommonOptions {
   params?: string;
 }
 
+/** One commander option: `command.option(o.flags, o.description)` for each. */
+export interface ContainOptionDefinition {
+  flags: string;
+  description: string;
+}
+
+/**
+ * The options every containment command adds for the Entra kinds, in help order: the sign-in
+ * options of `leash scan --entra`, for the containment app registration.
+ */
+export const ENTRA_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
+  {
+    flags: '--tenant-id <id>',
+    description: 'Entra kinds: the tenant id (the target is an object id in it)',
+  },
+  {
+    flags: '--client-id <id>',
+    description:
+      'Entra kinds: the application (client) id of the containment app registration (write permissions; not the read-only scanner)',
+  },
+  {
+    flags: '--client-secret-file <path>',
+    description:
+      'Entra kinds: file holding its client secret (or set LEASH_ENTRA_CLIENT_SECRET; never on the command line)',
+  },
+  {
+    flags: '--certificate <pem>',
+    description: 'Entra kinds: PEM file with its certificate and private key',
+  },
+  {
+    flags: '--federated-token-file <path>',
+    description:
+      'Entra kinds: workload identity federation token file (default AZURE_FEDERATED_TOKEN_FILE)',
+  },
+  {
+    flags: '--authority-host <url>',
+    description:
+      'Entra kinds: sign-in authority (default https://login.microsoftonline.com; national clouds)',
+  },
+  {
+    flags: '--graph-url <url>',
+    description: 'Entra kinds: Graph root (default https://graph.microsoft.com; national clouds)',
+  },
+  {
+    flags: '--ca-file <pem>',
+    description: 'Entra kinds: extra CA certificate to trust (a TLS-inspecting proxy)',
+  },
+];
+
+/** What to give for the Entra kinds, in a usage error or a refused request. */
+const ENTRA_OPTIONS_NEEDED =
+  'give --tenant-id and --client-id of the containment app registration (not the read-only scanner) and its credential: --certificate, --federated-token-file (or AZURE_FEDERATED_TOKEN_FILE), --client-secret-file, or LEASH_ENTRA_CLIENT_SECRET, as for leash scan --entra';
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; cwd?: string };
 
 /** The store, clients and use-case dependencies of one command. */
@@ -76,7 +148,35 @@ interface Session {
   deps: ContainmentDeps;
   aws: AwsClients;
   deployed: boolean;
+  /** Signs in to Graph once (Entra kinds); undefined without --tenant-id and --client-id. */
+  entra?: () => Promise<EntraConnection>;
   close(): Promise<void>;
+}
+
+/**
+ * The Graph sign-in of the command's options, on first use and once: the credential is read and
+ * a first token asked for, so a refused credential is one clear error.
+ */
+function entraConnection(
+  opts: EntraCredentialOptions,
+): (() => Promise<EntraConnection>) | undefined {
+  if (!opts.tenantId && !opts.clientId) return undefined;
+  let connection: Promise<EntraConnection> | undefined;
+  return () => {
+    connection ??= (async () => {
+      const { client, tenantId } = await entraGraphClient(opts, process.env, 'Entra containment');
+      await signIn(
+        client,
+        `signing in to tenant ${tenantId} as application ${opts.clientId} failed`,
+        `Check --tenant-id, --client-id and the credential. The app registration needs the application permissions ${ENTRA_CONTAINMENT_PERMISSIONS_TEXT}.`,
+      );
+      return { client, tenantId };
+    })().catch((error: unknown) => {
+      connection = undefined;
+      throw error;
+    });
+    return connection;
+  };
 }
 
 async function openSession(
@@ -117,10 +217,16 @@ async function openSession(
   const clientsFor = opts.containmentRole
     ? assumeContainmentRole(aws, { roleName: opts.containmentRole, sessionName: 'leash-cli' })
     : async () => aws;
+  const entra = entraConnection(opts);
   const deps: ContainmentDeps = {
     store,
     decider: CedarPolicyDecider.fromDirectory(opts.policies),
-    actuators: awsActuators(clientsFor),
+    actuators: {
+      ...awsActuators(clientsFor),
+      ...(entra
+        ? connectedEntraActuators(entra)
+        : unconfiguredEntraActuators(`${ENTRA_OPTIONS_NEEDED}.`)),
+    },
     notifier: {
       notify: async (request, _decision, expiresAt) => {
         io.stderr.write(
@@ -132,7 +238,7 @@ async function openSession(
     actor: actor ?? (await callerArn(opts, region)),
     settings: DEFAULT_CONTAINMENT_SETTINGS,
   };
-  return { store, deps, aws, deployed, close };
+  return { store, deps, aws, deployed, ...(entra ? { entra } : {}), close };
 }
 
 /** The caller's IAM identity, or the local user when no AWS credentials answer. */
@@ -163,6 +269,7 @@ export function targetFromArn(arn: string): { scope: string; type: string; name:
 /**
  * `leash contain TARGET --kind KIND`: decides by policy, prints the plan (the exact calls from
  * the state read now), and unless `--dry-run` applies it (auto) or stores the approval request.
+ * TARGET is an ARN for the AWS kinds, an object id in `--tenant-id` for the Entra kinds.
  * @returns the exit code: 0 applied, pending or planned; 1 refused, forbidden or failed
  */
 export async function containCommand(
@@ -173,9 +280,16 @@ export async function containCommand(
   if (!(CONTAINMENT_KINDS as readonly string[]).includes(opts.kind))
     throw new UsageError(`--kind must be one of ${CONTAINMENT_KINDS.join(', ')}`);
   const kind = opts.kind as ContainmentKind;
-  if (!kind.startsWith('aws.'))
-    throw new UsageError(`${kind}: the CLI applies AWS kinds; Entra kinds run in the deployment`);
-  const { scope, type, name } = targetFromArn(target);
+  const provider = kind.startsWith('aws.') ? 'aws' : kind.startsWith('entra.') ? 'entra' : null;
+  if (!provider) throw new UsageError(`${kind}: the CLI applies the AWS and Entra kinds`);
+  if (provider === 'entra') {
+    if (!opts.tenantId || !opts.clientId) throw new UsageError(`${kind}: ${ENTRA_OPTIONS_NEEDED}`);
+    if (!OBJECT_ID.test(target))
+      throw new UsageError(
+        `${kind}: the target is the object id (a GUID) of the service principal, agent identity or user, not ${target}`,
+      );
+  }
+  const aws = provider === 'aws' ? targetFromArn(target) : undefined;
   const tags = Object.fromEntries(
     (opts.tag ?? []).map((t) => {
       const at = t.indexOf('=');
@@ -193,11 +307,12 @@ export async function containCommand(
   }
   const session = await openSession(opts, io);
   try {
+    const { scope, type, name } = aws ?? (await entraTarget(session, kind, target));
     const requester = session.deps.actor;
     const request = {
       requestId: containmentRequestId({
         kind,
-        target: { provider: 'aws', scope, id: target },
+        target: { provider, scope, id: target },
         origin: {
           cli: requester,
           params,
@@ -207,7 +322,7 @@ export async function containCommand(
       }),
       kind,
       target: {
-        provider: 'aws',
+        provider,
         scope,
         id: target,
         name,
@@ -230,6 +345,20 @@ export async function containCommand(
   } finally {
     await session.close();
   }
+}
+
+/**
+ * An Entra target as Graph has it: its display name and type, in the options' tenant. Signing in
+ * here also checks the credential before anything is recorded.
+ */
+async function entraTarget(
+  session: Session,
+  kind: ContainmentKind,
+  id: string,
+): Promise<{ scope: string; type: string; name: string }> {
+  const { client, tenantId } = await session.entra!();
+  const { name, type } = await describeEntraTarget(client, kind, id);
+  return { scope: tenantId, type, name };
 }
 
 /**

@@ -1,17 +1,22 @@
 /**
  * The Entra part of `leash scan`: builds the Graph client from the command's options and runs the
  * `scanTenant` use case (collect, activity logs, analysis), shared with the `collect-entra` Lambda.
- * A thin adapter.
+ * The sign-in options and environment are shared with `leash contain` for the Entra kinds
+ * ({@link entraGraphClient}). A thin adapter.
  */
 import { readFile } from 'node:fs/promises';
 import { loadGraphPermissionMap } from '#cli/commands/graph-permissions.ts';
 import { UsageError } from '#cli/errors.ts';
-import { createGraphClient, type GraphAuth } from '#connectors/entra/graph-client.ts';
+import {
+  createGraphClient,
+  type GraphAuth,
+  type GraphClient,
+} from '#connectors/entra/graph-client.ts';
 import { scanTenant, type TenantScan } from '#connectors/entra/scan-tenant.ts';
 import { firstPartyAppIdsFrom } from '#core/entra/classify.ts';
 
-/** Entra options of `leash scan`. */
-export interface EntraScanOptions {
+/** The options that sign in to a tenant: `leash scan --entra` and `leash contain` share them. */
+export interface EntraCredentialOptions {
   tenantId?: string;
   clientId?: string;
   clientSecretFile?: string;
@@ -20,6 +25,10 @@ export interface EntraScanOptions {
   authorityHost?: string;
   graphUrl?: string;
   caFile?: string;
+}
+
+/** Entra options of `leash scan`. */
+export interface EntraScanOptions extends EntraCredentialOptions {
   firstPartyApps?: string;
   graphPermissions?: string;
   logAnalyticsWorkspace?: string;
@@ -33,8 +42,16 @@ export interface EntraEnv {
   AZURE_FEDERATED_TOKEN_FILE?: string | undefined;
 }
 
-/** Chooses the credential: certificate, federated token file, secret file, or secret from the environment. */
-export async function entraAuth(opts: EntraScanOptions, env: EntraEnv): Promise<GraphAuth> {
+/**
+ * Chooses the credential: certificate, federated token file, secret file, or secret from the
+ * environment.
+ * @param what the option or command that needs it, named when none is given
+ */
+export async function entraAuth(
+  opts: EntraCredentialOptions,
+  env: EntraEnv,
+  what = '--entra',
+): Promise<GraphAuth> {
   if (opts.certificate) return { kind: 'certificate', certificatePath: opts.certificate };
   const tokenFile = opts.federatedTokenFile ?? env.AZURE_FEDERATED_TOKEN_FILE;
   if (tokenFile) {
@@ -52,8 +69,35 @@ export async function entraAuth(opts: EntraScanOptions, env: EntraEnv): Promise<
   if (env.LEASH_ENTRA_CLIENT_SECRET)
     return { kind: 'secret', secret: env.LEASH_ENTRA_CLIENT_SECRET };
   throw new UsageError(
-    '--entra needs a credential: --certificate <pem>, --federated-token-file <path> (or AZURE_FEDERATED_TOKEN_FILE), --client-secret-file <path>, or LEASH_ENTRA_CLIENT_SECRET. Secrets are never taken on the command line.',
+    `${what} needs a credential: --certificate <pem>, --federated-token-file <path> (or AZURE_FEDERATED_TOKEN_FILE), --client-secret-file <path>, or LEASH_ENTRA_CLIENT_SECRET. Secrets are never taken on the command line.`,
   );
+}
+
+/**
+ * The Graph client of the options' app registration, and the extra CA they trust.
+ * @param what the option or command that needs it, named in usage errors
+ * @throws UsageError without --tenant-id, --client-id or a credential
+ */
+export async function entraGraphClient(
+  opts: EntraCredentialOptions,
+  env: EntraEnv,
+  what = '--entra',
+): Promise<{ client: GraphClient; tenantId: string; ca?: string }> {
+  if (!opts.tenantId || !opts.clientId)
+    throw new UsageError(
+      `${what} needs --tenant-id and --client-id (the app registration Leash signs in as)`,
+    );
+  const auth = await entraAuth(opts, env, what);
+  const ca = opts.caFile ? await readFile(opts.caFile, 'utf8') : undefined;
+  const client = createGraphClient({
+    tenantId: opts.tenantId,
+    clientId: opts.clientId,
+    auth,
+    ...(opts.authorityHost ? { authorityHost: opts.authorityHost } : {}),
+    ...(opts.graphUrl ? { graphBaseUrl: opts.graphUrl } : {}),
+    ...(ca ? { ca } : {}),
+  });
+  return { client, tenantId: opts.tenantId, ...(ca ? { ca } : {}) };
 }
 
 /**
@@ -64,20 +108,7 @@ export async function scanEntra(
   opts: EntraScanOptions,
   ctx: { from: number; to: number; asOf: number; env: EntraEnv; log: (line: string) => void },
 ): Promise<TenantScan> {
-  if (!opts.tenantId || !opts.clientId)
-    throw new UsageError(
-      '--entra needs --tenant-id and --client-id (the app registration Leash signs in as)',
-    );
-  const auth = await entraAuth(opts, ctx.env);
-  const ca = opts.caFile ? await readFile(opts.caFile, 'utf8') : undefined;
-  const client = createGraphClient({
-    tenantId: opts.tenantId,
-    clientId: opts.clientId,
-    auth,
-    ...(opts.authorityHost ? { authorityHost: opts.authorityHost } : {}),
-    ...(opts.graphUrl ? { graphBaseUrl: opts.graphUrl } : {}),
-    ...(ca ? { ca } : {}),
-  });
+  const { client, tenantId, ca } = await entraGraphClient(opts, ctx.env);
   const map = await loadGraphPermissionMap(
     opts.graphPermissions ? { file: opts.graphPermissions } : {},
   );
@@ -85,7 +116,7 @@ export async function scanEntra(
     ? firstPartyAppIdsFrom(await readFile(opts.firstPartyApps, 'utf8'))
     : undefined;
   return scanTenant(client, {
-    tenantId: opts.tenantId,
+    tenantId,
     from: ctx.from,
     to: ctx.to,
     asOf: ctx.asOf,

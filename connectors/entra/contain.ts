@@ -467,6 +467,21 @@ export function entraActuators(
   client: GraphClient,
   options: EntraActuatorOptions = {},
 ): Record<EntraContainmentKind, ContainmentActuator> {
+  return lazyEntraActuators(async () => client, options);
+}
+
+/**
+ * The actuators of {@link entraActuators}, signing in only when a request needs Graph: `connect`
+ * is called by `snapshot` and `execute` (never by the pure `plan` and `rollbackPlan`), so a
+ * deployment or a CLI session that never sees an Entra request never reads a credential, and a
+ * credential that cannot be used fails that request alone, with connect's error.
+ * @param connect the Graph client to act with for a request (it may check the request's tenant);
+ *   the caller caches it
+ */
+export function lazyEntraActuators(
+  connect: (request: ContainmentRequest) => Promise<GraphClient>,
+  options: EntraActuatorOptions = {},
+): Record<EntraContainmentKind, ContainmentActuator> {
   const now = options.now ?? Date.now;
   const out = {} as Record<EntraContainmentKind, ContainmentActuator>;
   for (const kind of ENTRA_CONTAINMENT_KINDS) {
@@ -482,14 +497,16 @@ export function entraActuators(
     out[kind] = {
       async snapshot(request) {
         own(request);
+        const client = await connect(request);
         return (await spec.read(client, request)) as unknown as ContainmentState;
       },
       plan(request, before) {
         own(request);
         return spec.plan(request, state(before));
       },
-      execute(request, plan) {
+      async execute(request, plan) {
         own(request);
+        const client = await connect(request);
         const handler: CallHandler<EntraState> = {
           check(call, s) {
             if (!spec.check(request, call, s))

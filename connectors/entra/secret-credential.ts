@@ -72,8 +72,80 @@ export function entraSecretInstructions(secretId: string): string {
   return `Put the credential of the app registration Leash signs in as into the secret: write {"tenantId":"<directory id>","clientId":"<application id>","clientSecret":"<client secret>"} (or "certificatePem" with the PEM private key and certificate instead of "clientSecret") to a file, run \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://entra-credential.json\`, then delete the file. The app needs the application permissions Application.Read.All, Directory.Read.All, RoleManagement.Read.Directory and AuditLog.Read.All with admin consent. The next scan reads it.`;
 }
 
+/** Why a secret holds no usable credential, in words that name fields and never values. */
+export interface EntraSecretProblem {
+  reason: CoverageGap['reason'];
+  /** `the secret <id> still holds the placeholder the stack put there`, and the like. */
+  problem: string;
+}
+
+/** The checked secret, or what is wrong with it. */
+export type EntraSecretResult =
+  | { ok: true; secret: EntraSecret }
+  | ({ ok: false } & EntraSecretProblem);
+
 /**
- * Reads and checks the credential.
+ * Reads and checks an Entra credential secret, for any function that signs in with one (the
+ * read-only scan credential, or the containment credential).
+ * @param secretId ARN or name of the secret
+ * @param reader the function whose role reads it, named when access is denied
+ * @throws the SDK error when reading fails for a reason other than a missing secret or value,
+ *   or access being denied (throttling that outlived retries, a network fault)
+ */
+export async function readEntraSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+  reader: string,
+): Promise<EntraSecretResult> {
+  const bad = (reason: CoverageGap['reason'], problem: string): EntraSecretResult => ({
+    ok: false,
+    reason,
+    problem,
+  });
+  let text: string | undefined;
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    text = out.SecretString;
+  } catch (err) {
+    const kind = classifyError(err);
+    if (kind === 'not-found')
+      return bad('unsupported', `the secret ${secretId} does not exist or has no value yet`);
+    // A KMS key the function may not use fails as DecryptionFailure.
+    if (kind === 'access-denied' || errorName(err) === 'DecryptionFailure')
+      return bad(
+        'access-denied',
+        `Leash may not read the secret ${secretId} (${errorName(err)}); the ${reader} function's role needs secretsmanager:GetSecretValue on it and kms:Decrypt on its key`,
+      );
+    throw err;
+  }
+  if (text === undefined || text.trim() === '')
+    return bad('unsupported', `the secret ${secretId} holds no text value`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text: never pass it on.
+    return bad('unsupported', `the secret ${secretId} does not hold JSON`);
+  }
+  if (typeof json === 'object' && json !== null && 'placeholder' in json)
+    return bad(
+      'unsupported',
+      `the secret ${secretId} still holds the placeholder the stack put there`,
+    );
+  const parsed = EntraSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    // Field names and rule texts only: zod's defaults never echo values, and ours say what is wanted.
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`);
+    return bad(
+      'unsupported',
+      `the secret ${secretId} is not a valid credential (${problems.join('; ')})`,
+    );
+  }
+  return { ok: true, secret: parsed.data };
+}
+
+/**
+ * Reads and checks the scan credential (collect-entra).
  * @param secretId ARN or name of the secret
  * @throws the SDK error when reading fails for a reason other than a missing secret or value,
  *   or access being denied (throttling that outlived retries, a network fault): the step is
@@ -83,55 +155,17 @@ export async function readEntraCredential(
   client: SecretsManagerClient,
   secretId: string,
 ): Promise<EntraCredentialResult> {
-  const gap = (reason: CoverageGap['reason'], problem: string): EntraCredentialResult => ({
+  const read = await readEntraSecret(client, secretId, 'collect-entra');
+  if (read.ok) return read;
+  return {
     ok: false,
     gap: {
       provider: 'entra',
       api: ENTRA_SECRET_API,
-      reason,
-      detail: `Entra was not scanned: ${problem}. ${entraSecretInstructions(secretId)}`,
+      reason: read.reason,
+      detail: `Entra was not scanned: ${read.problem}. ${entraSecretInstructions(secretId)}`,
     },
-  });
-  let text: string | undefined;
-  try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    text = out.SecretString;
-  } catch (err) {
-    const kind = classifyError(err);
-    if (kind === 'not-found')
-      return gap('unsupported', `the secret ${secretId} does not exist or has no value yet`);
-    // A KMS key the function may not use fails as DecryptionFailure.
-    if (kind === 'access-denied' || errorName(err) === 'DecryptionFailure')
-      return gap(
-        'access-denied',
-        `Leash may not read the secret ${secretId} (${errorName(err)}); the collect-entra function's role needs secretsmanager:GetSecretValue on it and kms:Decrypt on its key`,
-      );
-    throw err;
-  }
-  if (text === undefined || text.trim() === '')
-    return gap('unsupported', `the secret ${secretId} holds no text value`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // JSON.parse's message quotes the text: never pass it on.
-    return gap('unsupported', `the secret ${secretId} does not hold JSON`);
-  }
-  if (typeof json === 'object' && json !== null && 'placeholder' in json)
-    return gap(
-      'unsupported',
-      `the secret ${secretId} still holds the placeholder the stack put there`,
-    );
-  const parsed = EntraSecretSchema.safeParse(json);
-  if (!parsed.success) {
-    // Field names and rule texts only: zod's defaults never echo values, and ours say what is wanted.
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`);
-    return gap(
-      'unsupported',
-      `the secret ${secretId} is not a valid credential (${problems.join('; ')})`,
-    );
-  }
-  return { ok: true, secret: parsed.data };
+  };
 }
 
 /** Graph client options for a credential (sign-in method, national cloud hosts, extra CA). */

@@ -22,6 +22,8 @@ const Settings = z.object({
   eventBus: z.string().min(1).optional(),
   topic: z.string().min(1).optional(),
   entraSecret: z.string().min(1).optional(),
+  /** apply-containment: the Entra containment credential; unset, Entra kinds are not configured. */
+  entraContainmentSecret: z.string().min(1).optional(),
   mode: z.enum(['account', 'organization']).default('account'),
   managementAccount: z
     .string()
@@ -71,6 +73,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     eventBus: blank(env[ENV.eventBus]),
     topic: blank(env[ENV.topic]),
     entraSecret: blank(env[ENV.entraSecret]),
+    entraContainmentSecret: blank(env[ENV.entraContainmentSecret]),
     mode: blank(env[ENV.mode]),
     managementAccount: blank(env[ENV.managementAccount]),
     scannerRoleName: blank(env[ENV.scannerRoleName]),

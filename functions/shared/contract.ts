@@ -38,6 +38,12 @@ export const ENV = {
   topic: 'LEASH_TOPIC_ARN',
   /** ARN of the Secrets Manager secret holding the Entra credential; unset when Entra is off. */
   entraSecret: 'LEASH_ENTRA_SECRET_ARN',
+  /**
+   * ARN of the Secrets Manager secret holding the credential Entra containment acts with (an app
+   * registration with write permissions, separate from the scanner's); set on apply-containment
+   * only, when Entra is on.
+   */
+  entraContainmentSecret: 'LEASH_ENTRA_CONTAINMENT_SECRET_ARN',
   /** `account` (the Leash account only) or `organization`. */
   mode: 'LEASH_MODE',
   /** Organization mode: the management (or delegated administrator) account to list from. */

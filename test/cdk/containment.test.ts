@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ENV } from '#functions/shared/contract.ts';
-import { AUDIT_APPEND_ACTIONS, AUDIT_FORBIDDEN_ACTIONS } from '../../cdk/constructs/audit-table.ts';
+import {
+  AUDIT_APPEND_ACTIONS,
+  AUDIT_FORBIDDEN_ACTIONS,
+  AUDIT_READ_ACTIONS,
+} from '../../cdk/constructs/audit-table.ts';
 import { scanStateMachineDefinition } from '../../cdk/constructs/scan-state-machine.ts';
 import { BUNDLED_POLICY_DIR } from '../../cdk/stacks/leash-stack.ts';
 import { aLeashStack, type CfnJson, resourcesOf } from './leash-app.ts';
@@ -80,6 +84,9 @@ describe('containment deployment', () => {
         ].includes(name)
       )
         expect(allowed.sort(), name).toEqual([...AUDIT_APPEND_ACTIONS].sort());
+      // The weekly report reads the week's containment requests.
+      else if (name === 'send-weekly-report')
+        expect(allowed.sort(), name).toEqual([...AUDIT_READ_ACTIONS].sort());
       else expect(allowed, name).toEqual([]);
     }
   });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureTable } from '#adapters/dynamodb/table.ts';
 import { ENTRA_SECRET_PLACEHOLDER } from '#connectors/entra/secret-credential.ts';
 import { ENV, EVENT_SOURCE } from '#functions/shared/contract.ts';
+import { ENTRA_CREDENTIAL_DESCRIPTIONS } from '../../cdk/constructs/entra-credential.ts';
 import { HANDLER_NAMES } from '../../cdk/constructs/leash-functions.ts';
 import { leashNagPacks } from '../../cdk/nag-packs.ts';
 import { LeashStack } from '../../cdk/stacks/leash-stack.ts';
@@ -428,6 +429,7 @@ describe('LeashStack', () => {
       template.resourceCountIs('AWS::SecretsManager::Secret', 0);
       for (const fn of fns) {
         expect(fn.Properties.Environment.Variables).not.toHaveProperty(ENV.entraSecret);
+        expect(fn.Properties.Environment.Variables).not.toHaveProperty(ENV.entraContainmentSecret);
       }
     });
 
@@ -435,17 +437,26 @@ describe('LeashStack', () => {
       // Arrange
       const { template } = full;
 
-      // Act / Assert
-      template.hasResourceProperties('AWS::SecretsManager::Secret', {
-        KmsKeyId: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
-        SecretString: ENTRA_SECRET_PLACEHOLDER,
-      });
+      // Act
+      const secrets = Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret'));
+
+      // Assert: the scan credential and the containment credential, alike but for the purpose
+      expect(secrets.map((s) => s.Properties.Description).sort()).toEqual(
+        [ENTRA_CREDENTIAL_DESCRIPTIONS.containment, ENTRA_CREDENTIAL_DESCRIPTIONS.scan].sort(),
+      );
+      for (const secret of secrets)
+        expect(secret.Properties).toMatchObject({
+          KmsKeyId: { 'Fn::GetAtt': [dataKeyId(template), 'Arn'] },
+          SecretString: ENTRA_SECRET_PLACEHOLDER,
+        });
     });
 
     it('is named to the functions and readable by collect-entra only', () => {
       // Arrange
       const { template } = full;
-      const secretId = idOf(template, 'AWS::SecretsManager::Secret');
+      const secretId = idOf(template, 'AWS::SecretsManager::Secret', {
+        Description: ENTRA_CREDENTIAL_DESCRIPTIONS.scan,
+      });
       const fns = functionsByName(template);
 
       // Act
@@ -681,7 +692,8 @@ describe('LeashStack', () => {
           read: ['findings/*', 'reports/*'],
           write: ['reports/*'],
           table: 'r',
-          other: ['sns:Publish'],
+          // The Slack webhook (FULL_CONTEXT configures one).
+          other: ['sns:Publish', 'secretsmanager:GetSecretValue'],
         },
         'decide-containment': { read: [], write: [], table: 'rw', other: [] },
         'wait-for-approval': {
@@ -691,7 +703,13 @@ describe('LeashStack', () => {
           // The Slack webhook (FULL_CONTEXT configures one).
           other: ['sns:Publish', 'secretsmanager:GetSecretValue'],
         },
-        'apply-containment': { read: [], write: [], table: 'rw', other: ['sts:AssumeRole'] },
+        'apply-containment': {
+          read: [],
+          write: [],
+          table: 'rw',
+          // The Entra containment credential (FULL_CONTEXT turns Entra on).
+          other: ['secretsmanager:GetSecretValue', 'sts:AssumeRole'],
+        },
         'answer-approval': { read: [], write: [], table: 'rw', other: [] },
         'expire-approvals': { read: [], write: [], table: 'rw', other: [] },
       });
@@ -817,6 +835,7 @@ describe('LeashStack', () => {
         'AuditTableName',
         'ContainmentRoleArn',
         'ContainmentStateMachineArn',
+        'EntraContainmentSecretArn',
         'EntraSecretArn',
         'EventBusName',
         'NotificationTopicArn',

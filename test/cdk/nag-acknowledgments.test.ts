@@ -37,6 +37,7 @@ const LEASH_ACKNOWLEDGMENTS = [
   'Notifications/DeadLetters/Queue AwsSolutions-SQS3',
   'Notifications/DeadLetters/Queue Serverless-SQSRedrivePolicy',
   'EntraCredential/Secret AwsSolutions-SMG4',
+  'EntraContainmentCredential/Secret AwsSolutions-SMG4',
   'WeeklyReportDeadLetters/Queue AwsSolutions-SQS3',
   'WeeklyReportDeadLetters/Queue Serverless-SQSRedrivePolicy',
   'Functions/StartScanRole AwsSolutions-IAM5[Resource::<Bucket.Arn>/work/runs/*]',
