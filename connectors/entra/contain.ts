@@ -37,6 +37,7 @@ import type {
   ContainmentState,
   PlannedCall,
 } from '#core/ports/containment.ts';
+import { canonicalJson } from '#core/store/hash.ts';
 
 /** The Entra kinds of containment. */
 export type EntraContainmentKind = Extract<ContainmentKind, `entra.${string}`>;
@@ -110,6 +111,15 @@ interface KindSpec<S extends EntraState> {
   check(request: ContainmentRequest, call: PlannedCall, state: S): boolean;
   inEffect(request: ContainmentRequest, call: PlannedCall, state: S): boolean;
   make(client: GraphClient, call: PlannedCall, state: S): Promise<unknown>;
+  /** The state without the ids Graph gives anew to what a rollback re-creates. */
+  comparable?(state: S): S;
+}
+
+/** Sorted copies of `list` without their `id`: what a rollback restores is the objects, not ids. */
+function withoutIds<T extends { id: string }>(list: T[]): (T & { id: '' })[] {
+  return list
+    .map((x) => ({ ...x, id: '' as const }))
+    .sort((a, b) => canonicalJson(a).localeCompare(canonicalJson(b)));
 }
 
 const PATCH_SP = 'graph:PATCH /servicePrincipals/{id}';
@@ -268,6 +278,8 @@ const removeAppPermissionSpec: KindSpec<AppPermissionsState> = {
       return removeAppPermission(client, state.servicePrincipalId, str(call.params.assignmentId));
     return undo(client, undoable('remove-app-permission', '', call.params));
   },
+  // Graph gives a re-created assignment a new id.
+  comparable: (state) => ({ ...state, assignments: withoutIds(state.assignments) }),
 };
 
 const GrantParams = z.object({ grantId: z.string().min(1) });
@@ -339,6 +351,11 @@ const deleteGrantSpec: KindSpec<DelegatedGrantsState> = {
     if (call.api === DELETE_GRANT) return deleteDelegatedGrant(client, str(call.params.grantId));
     return undo(client, undoable('delete-delegated-grant', '', call.params));
   },
+  // Graph gives a re-created grant a new id; scopes compare as a set.
+  comparable: (state) => ({
+    ...state,
+    grants: withoutIds(state.grants.map((g) => ({ ...g, scope: scopes(g.scope) }))),
+  }),
 };
 
 /**
@@ -535,6 +552,8 @@ export function lazyEntraActuators(
         own(request);
         return spec.rollback(request, state(before), state(current));
       },
+      comparable: (s) =>
+        (spec.comparable ? spec.comparable(state(s)) : state(s)) as unknown as ContainmentState,
     };
   }
   return out;

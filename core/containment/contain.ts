@@ -303,7 +303,8 @@ export async function rollback(
       calls.length > 0 ? await run.step('rollback', () => actuator.execute(request, calls)) : null;
     for (const call of result?.calls ?? []) await run.append('rollback-call', { ...call }, call.at);
     const after = await actuator.snapshot(request, before);
-    const differences = differingKeys(before, after);
+    const comparable = (s: ContainmentState) => actuator.comparable?.(s) ?? s;
+    const differences = differingKeys(comparable(before), comparable(after));
     const failedCalls = (result?.calls ?? []).filter((c) => !c.ok).length;
     const restored = differences.length === 0;
     const detail =

@@ -171,6 +171,12 @@ export interface ContainmentActuator {
     before: ContainmentState,
     now: ContainmentState,
   ): { calls: PlannedCall[]; irreversible?: string };
+  /**
+   * The part of a state a rollback must restore, to compare the snapshot with the state after a
+   * rollback: without the ids a provider gives anew to what it re-creates (an Entra app role
+   * assignment or delegated grant comes back as a new object). Default: the whole state.
+   */
+  comparable?(state: ContainmentState): ContainmentState;
 }
 
 /** Tells people a request waits for them (SNS email, Slack). */

@@ -6,17 +6,20 @@
  * says why it cannot.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openMemoryStore } from '#adapters/memory/leash-store.ts';
 import {
   type EntraContainmentKind,
   entraActuators,
   TOKEN_LIFETIME_NOTE,
 } from '#connectors/entra/contain.ts';
 import { createGraphClient } from '#connectors/entra/graph-client.ts';
+import { type ContainmentDeps, contain, rollback } from '#core/containment/contain.ts';
+import { containmentRequestId } from '#core/containment/request.ts';
 import type {
   ContainmentActuator,
   ContainmentKind,
   ContainmentRequest,
-  ContainmentState,
+  PolicyDecider,
 } from '#core/ports/containment.ts';
 import { type GraphServer, startGraphServer } from '#test/helpers/graph-server.ts';
 import { SMALL_TENANT, smallTenant } from '#test/helpers/scan-run.ts';
@@ -108,14 +111,6 @@ function aRequest(
   };
 }
 
-/** Drops the ids Graph assigns anew when an object is re-created. */
-function withoutNewIds(state: ContainmentState): ContainmentState {
-  const strip = (list: unknown) => (list as { id: string }[]).map(({ id: _id, ...rest }) => rest);
-  if ('assignments' in state) return { ...state, assignments: strip(state.assignments) };
-  if ('grants' in state) return { ...state, grants: strip(state.grants) };
-  return state;
-}
-
 beforeEach(async () => {
   server = await startGraphServer(tenant());
   const client = createGraphClient({
@@ -186,7 +181,45 @@ describe('reversible Entra containment', () => {
     expect(writtenAgain).toBe(0);
     expect(rollback.calls).toHaveLength(1);
     expect(rolledBack.verified).toBe(true);
-    expect(withoutNewIds(restored)).toEqual(withoutNewIds(before));
+    expect(actuator.comparable!(restored)).toEqual(actuator.comparable!(before));
+  });
+
+  it.each(
+    cases.filter((c) => c.kind !== 'entra.disable-service-principal'),
+  )('$kind: the use case rolls back to a state equal to the snapshot, new ids aside', async (c) => {
+    // Arrange
+    const decider: PolicyDecider = {
+      decide: async () => ({ decision: 'auto', matched: ['test'], policyVersion: 't', errors: [] }),
+    };
+    const deps: ContainmentDeps = {
+      store: openMemoryStore(),
+      decider,
+      actuators,
+      notifier: { notify: async () => {} },
+      now: Date.now,
+      actor: 'test',
+    };
+    const request = {
+      ...aRequest(c.kind, c.id, c.params),
+      requestId: containmentRequestId({
+        kind: c.kind,
+        target: { provider: 'entra', scope: SMALL_TENANT.TENANT, id: c.id },
+        origin: 'rollback test',
+      }),
+    };
+
+    // Act
+    const applied = await contain(request, deps);
+    const undone = await rollback(request.requestId, 'carol@example.com', deps, 'false alarm');
+    const chain = await deps.store.auditChain(request.requestId);
+
+    // Assert
+    expect(applied.status).toBe('applied');
+    expect(undone.status).toBe('rolled-back');
+    expect(chain.at(-1)).toMatchObject({
+      kind: 'rolled-back',
+      detail: { restored: true, differences: [] },
+    });
   });
 
   it('plans the exact Graph call', async () => {
