@@ -26,6 +26,13 @@ import type {
   ContainmentRequest,
 } from '#core/ports/containment.ts';
 
+/**
+ * Longest wait for a throttled Graph call in apply-containment: three retries stay well inside
+ * the function's 2-minute timeout; Graph asking for longer fails the call, which the audit
+ * chain records and a rollback or a redrive can follow.
+ */
+export const CONTAINMENT_MAX_RETRY_WAIT_MS = 20_000;
+
 /** The Graph scope tokens are asked for (createGraphClient's default). */
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -149,13 +156,17 @@ export async function connectWithSecret(deps: {
   secretId: string;
   reader: string;
   /** Retry tuning of the Graph client (tests shorten the waits). */
-  graph?: Pick<GraphClientOptions, 'sleep' | 'maxRetries'>;
+  graph?: Pick<GraphClientOptions, 'sleep' | 'maxRetries' | 'maxRetryWaitMs'>;
 }): Promise<EntraConnection> {
   const instructions = entraContainmentSecretInstructions(deps.secretId);
   const read = await readEntraSecret(deps.secrets, deps.secretId, deps.reader);
   if (!read.ok) throw new EntraContainmentCredentialError(read.problem, instructions);
   const { secret } = read;
-  const client = createGraphClient({ ...graphOptionsFromSecret(secret), ...deps.graph });
+  const client = createGraphClient({
+    ...graphOptionsFromSecret(secret),
+    maxRetryWaitMs: CONTAINMENT_MAX_RETRY_WAIT_MS,
+    ...deps.graph,
+  });
   await signIn(
     client,
     `signing in to tenant ${secret.tenantId} as application ${secret.clientId} with the credential in the secret ${deps.secretId} failed`,

@@ -58,6 +58,12 @@ export interface GraphClientOptions {
   ca?: string;
   /** Waits between retries; injectable so tests never wait. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Longest wait before one retry (default 180 s). A throttled response asking for a longer
+   * wait is returned as it is rather than retried early: for callers with a deadline (a
+   * containment Lambda) a clear failure beats a timeout mid-call.
+   */
+  maxRetryWaitMs?: number;
 }
 
 /** A Graph client plus the retry settings its helpers (pages, batch) share. */
@@ -102,7 +108,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   // the same order, with our retry and a transport that can trust an extra CA.
   const middleware: Middleware[] = [
     new AuthenticationHandler(authProvider),
-    new GraphRetryHandler(maxRetries, sleep),
+    new GraphRetryHandler(maxRetries, sleep, options.maxRetryWaitMs ?? MAX_DELAY_MS),
     new TelemetryHandler(),
     new FetchHandler(fetchImpl),
   ];
@@ -177,6 +183,7 @@ export class GraphRetryHandler implements Middleware {
   constructor(
     private readonly maxRetries: number,
     private readonly sleep: (ms: number) => Promise<void>,
+    private readonly maxWaitMs: number = MAX_DELAY_MS,
   ) {}
 
   async execute(context: Context): Promise<void> {
@@ -191,6 +198,7 @@ export class GraphRetryHandler implements Middleware {
       )
         return;
       const delay = retryDelayMs(res.headers.get('Retry-After'), attempt);
+      if (delay > this.maxWaitMs) return;
       // Free the socket before waiting; the body of a 429 is of no use.
       await res.body?.cancel();
       await this.sleep(delay);

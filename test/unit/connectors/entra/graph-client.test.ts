@@ -93,4 +93,20 @@ describe('GraphRetryHandler', () => {
     expect([alwaysThrottled.calls, next404.calls, nextStream.calls]).toEqual([2, 1, 1]);
     expect(sleeps).toEqual([1000]);
   });
+  it('returns a throttled answer at once when Graph asks to wait longer than the cap', async () => {
+    // Arrange
+    const sleeps: number[] = [];
+    const capped = new GraphRetryHandler(3, async (ms) => void sleeps.push(ms), 20_000);
+    const next = answers([429, { 'Retry-After': '5' }], [429, { 'Retry-After': '120' }], [200]);
+    capped.setNext(next);
+    const context: Context = { request: 'u', options: { method: 'GET' } };
+
+    // Act
+    await capped.execute(context);
+
+    // Assert
+    expect(context.response?.status).toBe(429);
+    expect(next.calls).toBe(2);
+    expect(sleeps).toEqual([5000]);
+  });
 });
