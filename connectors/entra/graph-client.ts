@@ -11,7 +11,6 @@
  * middleware). See https://learn.microsoft.com/graph/throttling.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import {
   ClientAssertionCredential,
@@ -29,6 +28,7 @@ import {
 // The sub-path has no package "exports" map, so ESM needs the file itself (a bare directory
 // import fails at run time; microsoft-graph-docs-contrib#3323 is the CommonJS variant).
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { fetchTrusting } from '#connectors/shared/https-fetch.ts';
 
 /** How the connector's app registration proves who it is. */
 export type GraphAuth =
@@ -103,7 +103,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const authProvider = new TokenCredentialAuthenticationProvider(credential, {
     scopes: [options.scope ?? `${DEFAULT_GRAPH}/.default`],
   });
-  const fetchImpl = ca ? httpsFetch(new Agent({ keepAlive: true, ca })) : globalThis.fetch;
+  const fetchImpl = options.ca ? fetchTrusting(options.ca) : globalThis.fetch;
   // The SDK's default chain is Authentication → Retry → (Redirect) → Telemetry → HTTPMessage;
   // the same order, with our retry and a transport that can trust an extra CA.
   const middleware: Middleware[] = [
@@ -232,48 +232,4 @@ class FetchHandler implements Middleware {
   async execute(context: Context): Promise<void> {
     context.response = await this.fetchImpl(context.request, context.options as RequestInit);
   }
-}
-
-/**
- * A minimal fetch over node:https with its own agent, used only when an extra CA must be
- * trusted: Node's global fetch (undici) takes no CA option, and NODE_EXTRA_CA_CERTS is read only
- * at process start. Supports what the Graph SDK sends: string bodies and plain or Headers headers.
- */
-function httpsFetch(agent: Agent): typeof fetch {
-  return (input, init) =>
-    new Promise<Response>((resolve, reject) => {
-      const url = new URL(
-        typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
-      );
-      const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((v, k) => {
-        headers[k] = v;
-      });
-      const body = init?.body;
-      if (body !== undefined && body !== null && typeof body !== 'string')
-        return reject(new TypeError('httpsFetch sends string bodies only'));
-      const req = httpsRequest(url, { method: init?.method ?? 'GET', headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const responseHeaders = new Headers();
-          for (const [k, v] of Object.entries(res.headers))
-            if (v !== undefined) responseHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
-          const status = res.statusCode ?? 500;
-          // Response refuses a body on 204/304.
-          const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(
-            new Response(payload, {
-              status,
-              statusText: res.statusMessage ?? '',
-              headers: responseHeaders,
-            }),
-          );
-        });
-      });
-      req.on('error', reject);
-      init?.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')));
-      req.end(body ?? undefined);
-    });
 }

@@ -19,7 +19,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
-import { fetchTrusting } from '#connectors/saas/github/https-fetch.ts';
+import { fetchTrusting } from '#connectors/shared/https-fetch.ts';
 
 /** How the connector proves who it is. */
 export type GitHubAuth =

@@ -2,8 +2,8 @@
  * A minimal fetch over node:http(s) with its own agent, used only when an extra CA must be
  * trusted (a TLS-inspecting proxy, a GitHub Enterprise Server with an internal CA): Node's
  * global fetch takes no CA option, and NODE_EXTRA_CA_CERTS is read only at process start. It
- * sends what Octokit sends: string bodies and plain or Headers headers. The Entra connector has
- * the same need (connectors/entra/graph-client.ts).
+ * sends what Octokit and the Graph SDK send: string bodies and plain or Headers headers. Used by
+ * the GitHub and Entra connectors.
  */
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
