@@ -43,9 +43,8 @@ import {
 import { LeashTable } from '../constructs/leash-table.ts';
 import { NotificationTopic } from '../constructs/notification-topic.ts';
 import { ReportBucket } from '../constructs/report-bucket.ts';
-import { ScanSchedule } from '../constructs/scan-schedule.ts';
 import { ScanStateMachine } from '../constructs/scan-state-machine.ts';
-import { WeeklyReportSchedule } from '../constructs/weekly-report-schedule.ts';
+import { ScanSchedule, WeeklyReportSchedule } from '../constructs/schedules.ts';
 import { type LeashSettings, readLeashSettings } from '../settings.ts';
 
 /** Name of the Leash event bus (`Scan Completed`, `Finding Created`; source `leash`). */
