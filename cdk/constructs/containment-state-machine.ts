@@ -18,16 +18,15 @@
  * for an identity another one is changing fails its step with IdentityBusyError, retried with
  * backoff until the first is done.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
-  type CfnStateMachine,
   Choice,
   Condition,
   DefinitionBody,
@@ -35,7 +34,6 @@ import {
   IntegrationPattern,
   JitterType,
   JsonPath,
-  LogLevel,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -52,6 +50,7 @@ import {
 } from '#functions/shared/contract.ts';
 import type { ContainmentHandlerName } from './leash-functions.ts';
 import { LAMBDA_RETRY_ERRORS } from './scan-state-machine.ts';
+import { observeStateMachine } from './state-machine-observability.ts';
 
 /** Properties of {@link ContainmentStateMachine}. */
 export interface ContainmentStateMachineProps {
@@ -231,57 +230,16 @@ export class ContainmentStateMachine extends Construct {
       comment: 'Leash: decides, approves, applies and records one containment request.',
     });
 
-    const cfn = this.stateMachine.node.defaultChild as CfnStateMachine;
-    cfn.loggingConfiguration = {
-      level: LogLevel.ERROR,
-      includeExecutionData: false,
-      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: this.logGroup.logGroupArn } }],
-    };
-    cfn.tracingConfiguration = { enabled: true };
-    const observability = new Policy(this, 'LogsAndTracesPolicy', {
-      roles: [this.role],
-      statements: [
-        // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
-        new PolicyStatement({
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:GetLogDelivery',
-            'logs:UpdateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:DescribeResourcePolicies',
-            'logs:DescribeLogGroups',
-          ],
-          resources: ['*'],
-        }),
-        new PolicyStatement({
-          actions: [
-            'xray:PutTraceSegments',
-            'xray:PutTelemetryRecords',
-            'xray:GetSamplingRules',
-            'xray:GetSamplingTargets',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    this.stateMachine.node.addDependency(observability);
-    Validations.of(observability).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray ' +
-        '(PutTraceSegments, PutTelemetryRecords, GetSampling*) have no resource-level ' +
-        'permissions; Step Functions documents these statements with "*".',
-    });
     const loggingReason =
       'Logged at ERROR without execution data on purpose: state inputs name identities and ' +
       'hold task tokens, which do not belong in a log group; every step is in the audit log, ' +
       'and failures are logged and alarmed.';
-    Validations.of(this.stateMachine).acknowledge(
-      { id: 'AwsSolutions-SF1', reason: loggingReason },
-      { id: 'Serverless-StepFunctionStateMachineAllLogging', reason: loggingReason },
-    );
+    observeStateMachine(this, {
+      stateMachine: this.stateMachine,
+      role: this.role,
+      logGroup: this.logGroup,
+      why: loggingReason,
+    });
 
     // EventBridge delivers at least once and retries a failed StartExecution for up to a day;
     // what it cannot deliver goes to the dead-letter queue.

@@ -20,13 +20,12 @@
  * {@link scanStateMachineDefinition}.
  */
 import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import {
-  type CfnStateMachine,
   Choice,
   Condition,
   DefinitionBody,
@@ -35,7 +34,6 @@ import {
   ItemBatcher,
   JitterType,
   JsonPath,
-  LogLevel,
   Pass,
   Result,
   S3JsonItemReader,
@@ -48,6 +46,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { INLINE_PREFIX_LIMIT, KEYS } from '#functions/shared/contract.ts';
 import type { HandlerName } from './leash-functions.ts';
+import { observeStateMachine } from './state-machine-observability.ts';
 
 /** The handlers the state machine calls. */
 export type ScanStep = Extract<
@@ -313,63 +312,16 @@ export class ScanStateMachine extends Construct {
       );
     }
 
-    // Logging and tracing are set on the L1 resource, with their "*" grants in a policy of their
-    // own (as LeashFunction does for X-Ray), so the acknowledgment of that "*" cannot also hide a
-    // later wildcard grant in the role's default policy.
-    const cfn = this.stateMachine.node.defaultChild as CfnStateMachine;
-    cfn.loggingConfiguration = {
-      level: LogLevel.ERROR,
-      includeExecutionData: false,
-      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: this.logGroup.logGroupArn } }],
-    };
-    cfn.tracingConfiguration = { enabled: true };
-    const observability = new Policy(this, 'LogsAndTracesPolicy', {
-      roles: [this.role],
-      statements: [
-        // CloudWatch Logs vended delivery: these actions have no resource type.
-        // https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
-        new PolicyStatement({
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:GetLogDelivery',
-            'logs:UpdateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:DescribeResourcePolicies',
-            'logs:DescribeLogGroups',
-          ],
-          resources: ['*'],
-        }),
-        new PolicyStatement({
-          actions: [
-            'xray:PutTraceSegments',
-            'xray:PutTelemetryRecords',
-            'xray:GetSamplingRules',
-            'xray:GetSamplingTargets',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
-    // Step Functions checks the log destination when it creates the state machine.
-    this.stateMachine.node.addDependency(observability);
-    Validations.of(observability).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Log delivery (logs:*LogDelivery*, PutResourcePolicy, Describe*) and X-Ray ' +
-        '(PutTraceSegments, PutTelemetryRecords, GetSampling*) have no resource-level ' +
-        'permissions; Step Functions documents these statements with "*".',
-    });
-
     const loggingReason =
       'Logged at ERROR without execution data on purpose: state inputs and outputs name ' +
       'accounts and identities, which do not belong in a log group with a wider audience than ' +
       "the state machine's execution history; failures are logged and alarmed.";
-    Validations.of(this.stateMachine).acknowledge(
-      { id: 'AwsSolutions-SF1', reason: loggingReason },
-      { id: 'Serverless-StepFunctionStateMachineAllLogging', reason: loggingReason },
-    );
+    observeStateMachine(this, {
+      stateMachine: this.stateMachine,
+      role: this.role,
+      logGroup: this.logGroup,
+      why: loggingReason,
+    });
     this.acknowledgeWildcards(props.bucket);
   }
 
