@@ -5,6 +5,8 @@ import {
   answerCommand,
   auditCommand,
   containCommand,
+  ENTRA_CONTAINMENT_OPTIONS,
+  GITHUB_CONTAINMENT_OPTIONS,
   rollbackCommand,
 } from '#cli/commands/contain.ts';
 import { GITHUB_SCAN_OPTIONS } from '#cli/commands/github.ts';
@@ -267,9 +269,8 @@ export async function main(argv: string[]): Promise<number> {
 function registerContainment(program: Command, run: (code: number) => void): void {
   const io = { stdout: process.stdout, stderr: process.stderr };
   const collect = (value: string, previous: string[] = []) => [...previous, value];
-  const common = (c: Command) =>
-    c
-      .option('--store <kind>', 'local (the embedded store in --store-path) or memory', 'local')
+  const common = (c: Command) => {
+    c.option('--store <kind>', 'local (the embedded store in --store-path) or memory', 'local')
       .option('--store-path <dir>', `directory of the local store (default ${DEFAULT_STORE_PATH})`)
       .option('--table <name>', "deployed mode: the deployment's table (stack output TableName)")
       .option(
@@ -284,22 +285,44 @@ function registerContainment(program: Command, run: (code: number) => void): voi
       )
       .option('--policies <dir>', 'Cedar policy directory (default: the policies Leash ships)')
       .option('--json', 'print JSON');
+    // The sign-in options of the Entra and GitHub kinds: approve and rollback act too.
+    for (const o of [...ENTRA_CONTAINMENT_OPTIONS, ...GITHUB_CONTAINMENT_OPTIONS])
+      c.option(o.flags, o.description);
+    return c;
+  };
   common(
     program
       .command('contain')
       .description(
-        'Contain one AWS identity: policy decides (auto, approval or forbidden); prints the exact calls first.',
+        'Contain one AWS, Entra or GitHub identity: policy decides (auto, approval or forbidden); prints the exact calls first.',
       )
-      .argument('<target>', 'ARN of the IAM role, IAM user or Lambda function')
+      .argument(
+        '<target>',
+        'AWS: ARN of the IAM role, IAM user or Lambda function; Entra: object id of the service principal, agent identity or user (in --tenant-id); GitHub: identity id of the findings (github:HOST/ORG/personal-access-tokens/ID, github:HOST/ORG/REPO/keys/ID, github:HOST/ORG/installations/ID)',
+      )
       .requiredOption(
         '--kind <kind>',
-        'aws.revoke-sessions, aws.quarantine, aws.deactivate-access-keys, ...',
+        'aws.revoke-sessions, aws.quarantine, aws.deactivate-access-keys, ...; entra.disable-service-principal, entra.revoke-user-sessions, ...; github.revoke-token-access, github.delete-deploy-key, github.suspend-installation (README, Containment)',
       )
       .option('--dry-run', 'print the decision and the plan; change nothing')
       .option('--reason <text>', 'why (recorded in the audit log)')
       .option('--class <class>', 'ai-agent, workload or human (policy sees it)')
       .option('--tag <key=value>', 'a tag of the identity policy should see (repeatable)', collect)
-      .option('--params <json>', 'kind parameters, e.g. {"policyArn":"arn:aws:iam::aws:policy/X"}'),
+      .option('--params <json>', 'kind parameters, e.g. {"policyArn":"arn:aws:iam::aws:policy/X"}')
+      .option(
+        '--name <name>',
+        "GitHub kinds: the identity's name policy and protected names see (default: read from GitHub)",
+      )
+      .addHelpText(
+        'after',
+        `
+Examples:
+  leash contain arn:aws:iam::111111111111:role/agent --kind aws.revoke-sessions --dry-run
+  LEASH_ENTRA_CLIENT_SECRET=... leash contain <object id> --kind entra.disable-service-principal \\
+    --tenant-id <tenant> --client-id <containment app>
+  leash contain github:github.com/acme/api/keys/42 --kind github.delete-deploy-key \\
+    --github-app-id 123456 --github-private-key leash-containment.pem`,
+      ),
   ).action(async (target: string, opts) => run(await containCommand(target, opts, io)));
   for (const decision of ['approve', 'deny'] as const) {
     common(

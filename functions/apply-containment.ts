@@ -11,6 +11,10 @@
  * request with EntraContainmentCredentialError, naming the `aws secretsmanager put-secret-value`
  * command; the audit chain records it, and AWS requests are never affected. Without the variable
  * (Entra off), an Entra request fails with EntraContainmentNotConfiguredError.
+ *
+ * GitHub kinds are applied from a workstation with `leash contain` and the GitHub App's key: the
+ * deployment holds no GitHub credential, so an approved GitHub request fails here with
+ * GitHubContainmentNotConfiguredError saying so, before any GitHub call.
  */
 
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -24,6 +28,7 @@ import {
   connectWithSecret,
   unconfiguredEntraActuators,
 } from '#connectors/entra/containment-credential.ts';
+import { unconfiguredGitHubActuators } from '#connectors/saas/github/contain.ts';
 import { foldChain } from '#core/containment/chain.ts';
 import { applyApproved, contain } from '#core/containment/contain.ts';
 import { ContainmentStateError } from '#core/containment/errors.ts';
@@ -62,6 +67,9 @@ const deps = {
       }),
     ),
     ...entra,
+    ...unconfiguredGitHubActuators(
+      'GitHub containment is not configured in the deployment: apply it with leash contain ... from a workstation holding the GitHub App key',
+    ),
   },
   notifier: { notify: async () => {} },
   now: () => Date.now(),

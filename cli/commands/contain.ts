@@ -20,12 +20,30 @@
  * permissions of the kinds (README, Containment), not the read-only scanner. The target is the
  * object id; its name and type are read from Graph, so protected-name patterns and policy see
  * the real name. Graph is signed in to only when an Entra request needs it.
+ *
+ * GitHub kinds (`github.*`) act as a GitHub App (--github-app-id, --github-private-key, and
+ * --github-installation-id or its installation on the organization looked up as the app;
+ * --github-base-url and --github-ca-file for a GitHub Enterprise Server): its installation for
+ * token grants and deploy keys, the app itself (its JWT) for suspensions. Only an app: GitHub
+ * lists and revokes fine-grained token grants only for apps. The target is the identity id of
+ * the findings (`github:HOST/ORG/...`); its name is read from GitHub as the findings name it,
+ * unless --name gives it. GitHub is signed in to only when a GitHub request needs it.
+ *
+ * The actor (requester, approver) is the caller's IAM identity from STS; in local mode, when no
+ * AWS credentials answer (an Entra or GitHub containment from a workstation without AWS), it is
+ * the local user (`cli:USER`), said on stderr.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CedarPolicyDecider } from '#adapters/cedar/cedar-decider.ts';
 import { type EntraCredentialOptions, entraGraphClient } from '#cli/commands/entra.ts';
+import {
+  connectGitHub,
+  type GitHubConnection,
+  type GitHubCredentialOptions,
+  githubAuth,
+} from '#cli/commands/github.ts';
 import { UsageError } from '#cli/errors.ts';
 import { openStore, type StoreOptions } from '#cli/store.ts';
 import { AwsClients } from '#connectors/aws/clients.ts';
@@ -39,6 +57,18 @@ import {
   signIn,
   unconfiguredEntraActuators,
 } from '#connectors/entra/containment-credential.ts';
+import type { GitHubClient } from '#connectors/saas/github/client.ts';
+import {
+  connectedGitHubActuators,
+  type GitHubOrganization,
+  unconfiguredGitHubActuators,
+} from '#connectors/saas/github/contain.ts';
+import { githubStatus } from '#connectors/saas/github/errors.ts';
+import {
+  listDeployKeys,
+  readInstallation,
+  readTokenGrant,
+} from '#connectors/saas/github/revoke.ts';
 import {
   applyApproved,
   approve,
@@ -50,15 +80,32 @@ import {
   deny,
   rollback,
 } from '#core/containment/contain.ts';
-import { containmentRequestId } from '#core/containment/request.ts';
+import {
+  type GitHubContainmentKind,
+  type GitHubTargetRef,
+  githubTargetRef,
+  isGitHubKind,
+  parseGitHubScope,
+} from '#core/containment/github.ts';
+import {
+  containmentRequestId,
+  KIND_TARGET_TYPES,
+  providerOfKind,
+} from '#core/containment/request.ts';
 import type { AuditEntry } from '#core/ports/audit-store.ts';
 import { CONTAINMENT_KINDS, type ContainmentKind } from '#core/ports/containment.ts';
 import type { LeashStore } from '#core/ports/leash-store.ts';
 import { resumeWorkflow } from '#functions/shared/answer.ts';
 import { openContainmentStore } from '#functions/shared/containment.ts';
 
-/** Options every containment command takes (the Entra sign-in ones for the Entra kinds). */
-export interface ContainmentCommonOptions extends StoreOptions, EntraCredentialOptions {
+/**
+ * Options every containment command takes (the Entra sign-in ones for the Entra kinds, the
+ * GitHub App ones for the GitHub kinds).
+ */
+export interface ContainmentCommonOptions
+  extends StoreOptions,
+    EntraCredentialOptions,
+    GitHubCredentialOptions {
   /** Deployed mode: the Leash table. */
   table?: string;
   /** Deployed mode: the audit table (stack output AuditTableName). */
@@ -83,6 +130,8 @@ export interface ContainCommandOptions extends ContainmentCommonOptions {
   tag?: string[];
   /** Kind parameters as JSON (`{"policyArn":"arn:..."}`). */
   params?: string;
+  /** GitHub kinds: the identity's name (default: read from GitHub). */
+  name?: string;
 }
 
 /** One commander option: `command.option(o.flags, o.description)` for each. */
@@ -134,6 +183,48 @@ export const ENTRA_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
   },
 ];
 
+/**
+ * The options every containment command adds for the GitHub kinds, in help order: the GitHub
+ * App sign-in options of `leash scan --github` (no token: GitHub lets only apps list and revoke
+ * fine-grained token grants).
+ */
+export const GITHUB_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
+  {
+    flags: '--github-app-id <id>',
+    description:
+      'GitHub kinds: the GitHub App to act as, with organization "Personal access tokens: write" and repository "Administration: write" (an app only: GitHub lets no token revoke token grants)',
+  },
+  {
+    flags: '--github-private-key <file>',
+    description: "GitHub kinds: file holding the app's private key (PEM)",
+  },
+  {
+    flags: '--github-installation-id <id>',
+    description:
+      "GitHub kinds: the app's installation on the organization (default: looked up as the app)",
+  },
+  {
+    flags: '--github-base-url <url>',
+    description:
+      'GitHub kinds: API root of a GitHub Enterprise Server, e.g. https://ghe.example.com/api/v3 (default https://api.github.com)',
+  },
+  {
+    flags: '--github-ca-file <pem>',
+    description: 'GitHub kinds: extra CA certificate to trust (an internal CA, a TLS proxy)',
+  },
+];
+
+/** What to give for the GitHub kinds, in a usage error or a refused request. */
+const GITHUB_OPTIONS_NEEDED =
+  'give --github-app-id and --github-private-key <file> of a GitHub App installed on the organization with organization "Personal access tokens: write" and repository "Administration: write" (plus --github-base-url and --github-ca-file for a GitHub Enterprise Server); a token cannot be used, GitHub lets only apps revoke token grants';
+
+/** The target of each GitHub kind: the identity id of the findings. */
+const GITHUB_ID_FORMS: Record<GitHubContainmentKind, string> = {
+  'github.revoke-token-access': 'github:HOST/ORG/personal-access-tokens/PAT_ID',
+  'github.delete-deploy-key': 'github:HOST/ORG/REPO/keys/KEY_ID',
+  'github.suspend-installation': 'github:HOST/ORG/installations/INSTALLATION_ID',
+};
+
 /** What to give for the Entra kinds, in a usage error or a refused request. */
 const ENTRA_OPTIONS_NEEDED =
   'give --tenant-id and --client-id of the containment app registration (not the read-only scanner) and its credential: --certificate, --federated-token-file (or AZURE_FEDERATED_TOKEN_FILE), --client-secret-file, or LEASH_ENTRA_CLIENT_SECRET, as for leash scan --entra';
@@ -150,6 +241,8 @@ interface Session {
   deployed: boolean;
   /** Signs in to Graph once (Entra kinds); undefined without --tenant-id and --client-id. */
   entra?: () => Promise<EntraConnection>;
+  /** Signs in to an organization once (GitHub kinds); undefined without GitHub App options. */
+  github?: (organization: GitHubOrganization) => Promise<GitHubConnection>;
   close(): Promise<void>;
 }
 
@@ -175,6 +268,39 @@ function entraConnection(
       connection = undefined;
       throw error;
     });
+    return connection;
+  };
+}
+
+/**
+ * The GitHub App of the command's options, signed in to an organization on first use and once
+ * per organization: the app itself (its JWT) and its installation there (looked up as the app
+ * unless --github-installation-id gives it), refused before any request when --github-base-url
+ * is not the organization's GitHub.
+ */
+function githubConnection(
+  opts: GitHubCredentialOptions,
+  io: Io,
+): ((organization: GitHubOrganization) => Promise<GitHubConnection>) | undefined {
+  if (!opts.githubAppId && !opts.githubPrivateKey && !opts.githubInstallationId) return undefined;
+  const connections = new Map<string, Promise<GitHubConnection>>();
+  return ({ host, org }) => {
+    const key = `${host}/${org}`.toLowerCase();
+    let connection = connections.get(key);
+    if (!connection) {
+      connection = (async () => {
+        // No environment: containment never falls back to LEASH_GITHUB_TOKEN or GITHUB_TOKEN.
+        const auth = await githubAuth(opts, {});
+        return connectGitHub(opts, auth, org, {
+          host,
+          log: (line) => io.stderr.write(`github: ${line}\n`),
+        });
+      })().catch((error: unknown) => {
+        connections.delete(key);
+        throw error;
+      });
+      connections.set(key, connection);
+    }
     return connection;
   };
 }
@@ -218,6 +344,7 @@ async function openSession(
     ? assumeContainmentRole(aws, { roleName: opts.containmentRole, sessionName: 'leash-cli' })
     : async () => aws;
   const entra = entraConnection(opts);
+  const github = githubConnection(opts, io);
   const deps: ContainmentDeps = {
     store,
     decider: CedarPolicyDecider.fromDirectory(opts.policies),
@@ -226,6 +353,11 @@ async function openSession(
       ...(entra
         ? connectedEntraActuators(entra)
         : unconfiguredEntraActuators(`${ENTRA_OPTIONS_NEEDED}.`)),
+      ...(github
+        ? connectedGitHubActuators(github)
+        : unconfiguredGitHubActuators(
+            `GitHub containment is not configured: ${GITHUB_OPTIONS_NEEDED}.`,
+          )),
     },
     notifier: {
       notify: async (request, _decision, expiresAt) => {
@@ -235,26 +367,56 @@ async function openSession(
       },
     },
     now: () => Date.now(),
-    actor: actor ?? (await callerArn(opts, region)),
+    actor: actor ?? (await callerArn(opts, region, deployed, io)),
     settings: DEFAULT_CONTAINMENT_SETTINGS,
   };
-  return { store, deps, aws, deployed, ...(entra ? { entra } : {}), close };
+  return {
+    store,
+    deps,
+    aws,
+    deployed,
+    ...(entra ? { entra } : {}),
+    ...(github ? { github } : {}),
+    close,
+  };
 }
 
-/** The caller's IAM identity, or the local user when no AWS credentials answer. */
-async function callerArn(opts: ContainmentCommonOptions, region: string): Promise<string> {
+/**
+ * The caller's IAM identity, or in local mode the local user (`cli:USER`) when no AWS
+ * credentials are found, said on stderr. Deployed, the approver must be an IAM identity, and
+ * any other STS failure (network, a refused credential) is thrown as it is.
+ */
+async function callerArn(
+  opts: ContainmentCommonOptions,
+  region: string,
+  deployed: boolean,
+  io: Io,
+): Promise<string> {
+  const localUser = `cli:${process.env.USER ?? 'unknown'}`;
   const sts = new STSClient({
     region,
     ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
   });
   try {
-    return (
-      (await sts.send(new GetCallerIdentityCommand({}))).Arn ??
-      `cli:${process.env.USER ?? 'unknown'}`
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? localUser;
+  } catch (err) {
+    if (deployed || !noAwsCredentials(err)) throw err;
+    io.stderr.write(
+      `No AWS credentials found: the actor recorded in the audit log is the local user, ${localUser}.\n`,
     );
+    return localUser;
   } finally {
     sts.destroy();
   }
+}
+
+/**
+ * True when the SDK found no credentials at all: the default provider chain ends with a
+ * CredentialsProviderError ("Could not load credentials from any providers") before any request
+ * is sent.
+ */
+function noAwsCredentials(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'CredentialsProviderError';
 }
 
 /** An AWS identity from its ARN: account, type and name. */
@@ -269,7 +431,8 @@ export function targetFromArn(arn: string): { scope: string; type: string; name:
 /**
  * `leash contain TARGET --kind KIND`: decides by policy, prints the plan (the exact calls from
  * the state read now), and unless `--dry-run` applies it (auto) or stores the approval request.
- * TARGET is an ARN for the AWS kinds, an object id in `--tenant-id` for the Entra kinds.
+ * TARGET is an ARN for the AWS kinds, an object id in `--tenant-id` for the Entra kinds, the
+ * identity id of the findings (`github:HOST/ORG/...`) for the GitHub kinds.
  * @returns the exit code: 0 applied, pending or planned; 1 refused, forbidden or failed
  */
 export async function containCommand(
@@ -280,8 +443,11 @@ export async function containCommand(
   if (!(CONTAINMENT_KINDS as readonly string[]).includes(opts.kind))
     throw new UsageError(`--kind must be one of ${CONTAINMENT_KINDS.join(', ')}`);
   const kind = opts.kind as ContainmentKind;
-  const provider = kind.startsWith('aws.') ? 'aws' : kind.startsWith('entra.') ? 'entra' : null;
-  if (!provider) throw new UsageError(`${kind}: the CLI applies the AWS and Entra kinds`);
+  const provider = providerOfKind(kind);
+  if (opts.name !== undefined && provider !== 'saas')
+    throw new UsageError(
+      '--name is for the GitHub kinds: an AWS name comes from the ARN, an Entra name from Graph',
+    );
   if (provider === 'entra') {
     if (!opts.tenantId || !opts.clientId) throw new UsageError(`${kind}: ${ENTRA_OPTIONS_NEEDED}`);
     if (!OBJECT_ID.test(target))
@@ -305,9 +471,14 @@ export async function containCommand(
       throw new UsageError('--params takes a JSON object');
     }
   }
+  const github = isGitHubKind(kind) ? githubTargetOf(kind, target, params, opts) : undefined;
   const session = await openSession(opts, io);
   try {
-    const { scope, type, name } = aws ?? (await entraTarget(session, kind, target));
+    const { scope, type, name } =
+      aws ??
+      (github
+        ? await githubTarget(session, github, opts.name)
+        : await entraTarget(session, kind, target));
     const requester = session.deps.actor;
     const request = {
       requestId: containmentRequestId({
@@ -359,6 +530,98 @@ async function entraTarget(
   const { client, tenantId } = await session.entra!();
   const { name, type } = await describeEntraTarget(client, kind, id);
   return { scope: tenantId, type, name };
+}
+
+/** A GitHub target as the command names it, checked before anything else happens. */
+interface GitHubTarget {
+  kind: GitHubContainmentKind;
+  scope: string;
+  ref: GitHubTargetRef;
+}
+
+/**
+ * The organization and what a GitHub kind acts on, from the findings id (and `--params`).
+ * @throws UsageError naming the id form of the kind, or the options to give
+ */
+function githubTargetOf(
+  kind: GitHubContainmentKind,
+  target: string,
+  params: Record<string, unknown>,
+  opts: GitHubCredentialOptions,
+): GitHubTarget {
+  const expected = `the target of ${kind} is the identity id of the findings, ${GITHUB_ID_FORMS[kind]}`;
+  const scope = /^github:([^/\s]+\/[^/\s]+)\//.exec(target)?.[1];
+  if (!scope || !parseGitHubScope(scope))
+    throw new UsageError(`${expected} (HOST/ORG as in github.com/acme), not ${target}`);
+  const { ref, issues } = githubTargetRef({
+    kind,
+    target: {
+      provider: 'saas',
+      scope,
+      id: target,
+      name: '',
+      type: KIND_TARGET_TYPES[kind][0]!,
+      class: null,
+      environment: null,
+      tags: {},
+      delegatingHuman: null,
+    },
+    params,
+  });
+  if (!ref)
+    throw new UsageError(
+      `${expected}, not ${target}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
+  if (!opts.githubAppId) throw new UsageError(`${kind}: ${GITHUB_OPTIONS_NEEDED}`);
+  return { kind, scope, ref };
+}
+
+/**
+ * A GitHub target's scope, type and name: the name `--name` gives, or the one the findings give
+ * it (core/saas/github/analyze-org.ts), read from GitHub: the app's slug for an installation,
+ * `TOKEN (OWNER)` for a token grant, `TITLE (REPO)` for a deploy key, so protected-name patterns
+ * and policy see it. Signing in here also checks the credential before anything is recorded.
+ */
+async function githubTarget(
+  session: Session,
+  { kind, scope, ref }: GitHubTarget,
+  given: string | undefined,
+): Promise<{ scope: string; type: string; name: string }> {
+  const { client, appClient } = await session.github!({ host: ref.host, org: ref.org });
+  const type = KIND_TARGET_TYPES[kind][0]!;
+  return { scope, type, name: given ?? (await githubName(client, appClient, ref)) };
+}
+
+/**
+ * The name of what a GitHub request acts on, or its id's tail when GitHub has no such grant,
+ * key or installation for the client (the snapshot then says why).
+ */
+async function githubName(
+  client: GitHubClient,
+  appClient: GitHubClient | undefined,
+  ref: GitHubTargetRef,
+): Promise<string> {
+  switch (ref.kind) {
+    case 'github.revoke-token-access': {
+      const grant = await readTokenGrant(client, ref.org, ref.patId);
+      // The findings' defaults (connectors/saas/github/shape.ts) for a missing name or owner.
+      if (grant)
+        return `${grant.tokenName ?? `token ${grant.tokenId}`} (${grant.owner ?? 'unknown'})`;
+      return `personal-access-tokens/${ref.patId}`;
+    }
+    case 'github.delete-deploy-key': {
+      const keys = await listDeployKeys(client, ref.owner, ref.repo).catch((err: unknown) => {
+        if (githubStatus(err) === 404) return [];
+        throw err;
+      });
+      const key = keys.find((k) => k.id === ref.keyId);
+      return key ? `${key.title} (${ref.repo})` : `${ref.repo}/keys/${ref.keyId}`;
+    }
+    case 'github.suspend-installation': {
+      const found = appClient ? await readInstallation(appClient, ref.installationId) : undefined;
+      return found?.appSlug ?? `installations/${ref.installationId}`;
+    }
+  }
 }
 
 /**

@@ -8,22 +8,30 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '#cli/errors.ts';
-import { createGitHubClient, type GitHubAuth } from '#connectors/saas/github/client.ts';
+import {
+  createGitHubClient,
+  type GitHubAuth,
+  type GitHubClient,
+} from '#connectors/saas/github/client.ts';
 import { type GitHubOrgScan, scanGitHubOrg } from '#connectors/saas/github/scan-org.ts';
 import type { AccountInventory, IamRole } from '#core/iam/inventory.ts';
 import type { InputIssue } from '#core/model/input-issue.ts';
 import type { GrantSource } from '#core/ports/grant-source.ts';
 
-/** GitHub options of `leash scan`, as commander gives them. */
-export interface GitHubScanOptions {
-  /** The organization to scan. */
-  github?: string;
+/** The GitHub sign-in options `leash scan` and `leash contain` share, as commander gives them. */
+export interface GitHubCredentialOptions {
   githubAppId?: string;
   /** File holding the app's private key (PEM). */
   githubPrivateKey?: string;
   githubInstallationId?: string;
   githubBaseUrl?: string;
   githubCaFile?: string;
+}
+
+/** GitHub options of `leash scan`, as commander gives them. */
+export interface GitHubScanOptions extends GitHubCredentialOptions {
+  /** The organization to scan. */
+  github?: string;
   /** False with --no-github-code-search. */
   githubCodeSearch?: boolean;
   githubRequestBudget?: string;
@@ -143,30 +151,10 @@ export async function scanGitHub(
   const org = opts.github;
   if (!org || !/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(org))
     throw new UsageError(`--github needs an organization login, not "${org ?? ''}"`);
-  let auth = await githubAuth(opts, ctx.env);
-  const ca = opts.githubCaFile ? await readFile(opts.githubCaFile, 'utf8') : undefined;
-  const common = {
-    ...(opts.githubBaseUrl ? { baseUrl: opts.githubBaseUrl } : {}),
-    ...(ca ? { ca } : {}),
-    ...(ctx.client?.pacing ? { pacing: ctx.client.pacing } : {}),
-    ...(ctx.client?.retryAfterBaseMs !== undefined
-      ? { retryAfterBaseMs: ctx.client.retryAfterBaseMs }
-      : {}),
+  const { client } = await connectGitHub(opts, await githubAuth(opts, ctx.env), org, {
+    ...ctx.client,
     log: ctx.log,
-  };
-  if (auth.kind === 'app' && auth.installationId === undefined) {
-    // The app's installation on the organization, asked as the app itself (its JWT).
-    const appClient = createGitHubClient({ auth, ...common });
-    const found = await appClient.octokit
-      .request('GET /orgs/{org}/installation', { org })
-      .catch((err: unknown) => {
-        throw new UsageError(
-          `GitHub App ${auth.kind === 'app' ? auth.appId : ''} is not installed on ${org} (or the key is not the app's): ${err instanceof Error ? err.message : String(err)}. Give --github-installation-id.`,
-        );
-      });
-    auth = { ...auth, installationId: found.data.id };
-  }
-  const client = createGitHubClient({ auth, ...common });
+  });
   const budget = opts.githubRequestBudget
     ? positiveInt(opts.githubRequestBudget, '--github-request-budget')
     : undefined;
@@ -180,6 +168,81 @@ export async function scanGitHub(
     ...(budget !== undefined ? { requestBudget: budget } : {}),
     ...(ctx.awsRoles ? { awsRoles: ctx.awsRoles } : {}),
   });
+}
+
+/** Client tuning of {@link connectGitHub}. */
+export interface GitHubConnectTuning {
+  /** `none` for loopback tests (default: GitHub's pacing of searches and writes). */
+  pacing?: 'github' | 'none';
+  retryAfterBaseMs?: number;
+  /** One line per notable event; never receives a token. */
+  log: (line: string) => void;
+  /**
+   * The host the organization is on, as identities name it (`github.com`, a server's host):
+   * refused before any request when the base URL signs in elsewhere.
+   */
+  host?: string;
+}
+
+/** The clients of one credential for one organization. */
+export interface GitHubConnection {
+  /** The installation on the organization (app), or the token's client. */
+  client: GitHubClient;
+  /** The app itself (its JWT), for `/app/...` routes; only with app auth. */
+  appClient?: GitHubClient;
+}
+
+/**
+ * Builds the clients of the options' credential for an organization: for a GitHub App, the app
+ * itself (its JWT) and its installation on the organization, looked up as the app unless
+ * `--github-installation-id` gives it; for a token, the token's client. Only the lookup makes a
+ * request.
+ * @throws UsageError when the base URL is not on `tuning.host`, or the app is not installed on
+ *   the organization
+ */
+export async function connectGitHub(
+  opts: GitHubCredentialOptions,
+  auth: GitHubAuth,
+  org: string,
+  tuning: GitHubConnectTuning,
+): Promise<GitHubConnection> {
+  const ca = opts.githubCaFile ? await readFile(opts.githubCaFile, 'utf8') : undefined;
+  const common = {
+    ...(opts.githubBaseUrl ? { baseUrl: opts.githubBaseUrl } : {}),
+    ...(ca ? { ca } : {}),
+    ...(tuning.pacing ? { pacing: tuning.pacing } : {}),
+    ...(tuning.retryAfterBaseMs !== undefined ? { retryAfterBaseMs: tuning.retryAfterBaseMs } : {}),
+    log: tuning.log,
+  };
+  if (auth.kind === 'token') {
+    const client = createGitHubClient({ auth, ...common });
+    checkHost(client, tuning.host);
+    return { client };
+  }
+  // The app itself: no installation, so only its own routes (`/app/...`, the lookup).
+  const { installationId: _given, ...app } = auth;
+  const appClient = createGitHubClient({ auth: app, ...common });
+  checkHost(appClient, tuning.host);
+  let installationId = auth.installationId;
+  if (installationId === undefined) {
+    const found = await appClient.octokit
+      .request('GET /orgs/{org}/installation', { org })
+      .catch((err: unknown) => {
+        throw new UsageError(
+          `GitHub App ${auth.appId} is not installed on ${org} (or the key is not the app's): ${err instanceof Error ? err.message : String(err)}. Give --github-installation-id.`,
+        );
+      });
+    installationId = found.data.id;
+  }
+  const client = createGitHubClient({ auth: { ...app, installationId }, ...common });
+  return { client, appClient };
+}
+
+function checkHost(client: GitHubClient, host: string | undefined): void {
+  if (host !== undefined && host.toLowerCase() !== client.host.toLowerCase())
+    throw new UsageError(
+      `the organization is on ${host}, but ${client.baseUrl} is on ${client.host}: give --github-base-url with the API root of ${host} (https://${host}/api/v3 for a GitHub Enterprise Server, nothing for github.com)`,
+    );
 }
 
 /**

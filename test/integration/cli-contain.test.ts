@@ -291,6 +291,34 @@ describe('leash contain, Entra kinds', () => {
     ]);
   });
 
+  it('takes the Entra sign-in options on the command line', async () => {
+    // Act
+    const dry = await leash(
+      'contain',
+      APP_SP,
+      '--kind',
+      'entra.disable-service-principal',
+      '--dry-run',
+      '--tenant-id',
+      TENANT,
+      '--client-id',
+      CLIENT,
+      '--authority-host',
+      graph.url,
+      '--graph-url',
+      graph.url,
+      '--ca-file',
+      entra.caFile!,
+    );
+
+    // Assert
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(
+      `call: graph:PATCH /servicePrincipals/{id} {"id":"${APP_SP}","accountEnabled":false}`,
+    );
+    expect(graphWrites()).toEqual([]);
+  });
+
   it('refuses a protected identity by the name Graph gives it', async () => {
     // Act
     const refused = await run((io) =>

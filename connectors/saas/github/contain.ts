@@ -34,10 +34,12 @@ import {
   type TokenGrantPrior,
   undoGitHubRevocation,
 } from '#connectors/saas/github/revoke.ts';
+import { NoActuatorError } from '#core/containment/errors.ts';
 import {
   type GitHubContainmentKind,
   type GitHubTargetRef,
   githubTargetRef,
+  parseGitHubScope,
 } from '#core/containment/github.ts';
 import type {
   ContainmentActuator,
@@ -432,4 +434,109 @@ export function githubActuators(
     };
   }
   return out;
+}
+
+/**
+ * No GitHub credential is configured where the request is applied (the deployment holds none;
+ * the CLI was given no GitHub App): a NoActuatorError whose message says how to apply it.
+ */
+export class GitHubContainmentNotConfiguredError extends NoActuatorError {
+  /**
+   * @param kind the `github.*` kind asked for
+   * @param message the whole message: that it is not configured here, and what to do instead
+   */
+  constructor(kind: string, message: string) {
+    super(kind);
+    this.message = message;
+    this.name = 'GitHubContainmentNotConfiguredError';
+  }
+}
+
+/** The GitHub an organization is on, as a request's scope (`HOST/ORG`) names it. */
+export interface GitHubOrganization {
+  host: string;
+  org: string;
+}
+
+/**
+ * The actuators of {@link githubActuators}, signing in only when a request needs GitHub:
+ * `connect` is called by `snapshot` and `execute` with the organization of the request's scope,
+ * once per organization for the life of the process (a failed connect is not kept, so the next
+ * request tries again). `plan` and `rollbackPlan` are pure and use the clients the request's
+ * snapshot connected, as the use case always takes a snapshot first.
+ * @param connect the clients to act with on an organization (a lookup of the app's installation
+ *   on it, typically)
+ */
+export function connectedGitHubActuators(
+  connect: (
+    organization: GitHubOrganization,
+    request: ContainmentRequest,
+  ) => Promise<GitHubActuatorOptions>,
+): Record<GitHubContainmentKind, ContainmentActuator> {
+  const connecting = new Map<string, Promise<Record<GitHubContainmentKind, ContainmentActuator>>>();
+  const connected = new Map<string, Record<GitHubContainmentKind, ContainmentActuator>>();
+  const keyOf = (request: ContainmentRequest) => {
+    const organization = parseGitHubScope(request.target.scope);
+    if (!organization)
+      throw new ContainmentRequestError(
+        `${request.kind}: target.scope: a GitHub scope is HOST/ORG (github.com/acme), not ${request.target.scope}`,
+        request.kind,
+      );
+    // Hosts and logins are case-insensitive on GitHub.
+    return { organization, key: request.target.scope.toLowerCase() };
+  };
+  const actuatorsFor = (request: ContainmentRequest) => {
+    const { organization, key } = keyOf(request);
+    let pending = connecting.get(key);
+    if (!pending) {
+      pending = connect(organization, request).then(
+        (options) => {
+          const actuators = githubActuators(options);
+          connected.set(key, actuators);
+          return actuators;
+        },
+        (error: unknown) => {
+          connecting.delete(key);
+          throw error;
+        },
+      );
+      connecting.set(key, pending);
+    }
+    return pending;
+  };
+  const signedIn = (request: ContainmentRequest, kind: GitHubContainmentKind) => {
+    const actuators = connected.get(keyOf(request).key);
+    if (!actuators)
+      throw new ContainmentRequestError(
+        `${kind}: not signed in to ${request.target.scope} yet (a plan follows the request's snapshot)`,
+        kind,
+      );
+    return actuators[kind];
+  };
+  const out = {} as Record<GitHubContainmentKind, ContainmentActuator>;
+  for (const kind of GITHUB_CONTAINMENT_KINDS) {
+    out[kind] = {
+      snapshot: async (request, restoring) =>
+        (await actuatorsFor(request))[kind].snapshot(request, restoring),
+      plan: (request, before) => signedIn(request, kind).plan(request, before),
+      execute: async (request, plan) => (await actuatorsFor(request))[kind].execute(request, plan),
+      rollbackPlan: (request, before, current) =>
+        signedIn(request, kind).rollbackPlan(request, before, current),
+    };
+  }
+  return out;
+}
+
+/**
+ * Actuators for every `github.*` kind that refuse each request with
+ * GitHubContainmentNotConfiguredError, before any GitHub call: where no GitHub credential is
+ * configured, a GitHub request is told how to apply it rather than "no actuator".
+ * @param message the error's whole message (`GitHub containment is not configured ...: ...`)
+ */
+export function unconfiguredGitHubActuators(
+  message: string,
+): Record<GitHubContainmentKind, ContainmentActuator> {
+  return connectedGitHubActuators(async (_organization, request) => {
+    throw new GitHubContainmentNotConfiguredError(request.kind, message);
+  });
 }
