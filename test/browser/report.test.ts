@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '#adapters/iam-data/load-catalog.ts';
 import { openMemoryStore } from '#adapters/memory/leash-store.ts';
@@ -79,13 +79,16 @@ function shown(page: Page, selector: string): Promise<boolean> {
   );
 }
 
+/** Every context opened, closed (awaited) before the browser is: none outlives its test run. */
+const contexts: BrowserContext[] = [];
+
 /** Opens the report, collecting console errors and every request the page makes. */
 async function open(
   options: { javaScriptEnabled?: boolean } = {},
 ): Promise<{ page: Page; errors: string[]; requests: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  contexts.push(context);
   const page = await context.newPage();
-  page.on('close', () => void context.close());
   const errors: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
@@ -107,6 +110,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close()));
   await browser?.close();
 });
 
