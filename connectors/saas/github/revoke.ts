@@ -20,7 +20,7 @@
  */
 import type { GitHubClient } from '#connectors/saas/github/client.ts';
 import { githubStatus } from '#connectors/saas/github/errors.ts';
-import type { RawTokenGrant } from '#connectors/saas/github/shape.ts';
+import type { RawDeployKey, RawTokenGrant } from '#connectors/saas/github/shape.ts';
 
 /** What a revocation did. */
 export type GitHubRevocationAction =
@@ -100,13 +100,8 @@ export async function revokeTokenAccess(
 ): Promise<GitHubRevocationResult<TokenGrantPrior | undefined>> {
   const { octokit } = client;
   const target = `orgs/${org}/personal-access-tokens/${patId}`;
-  // There is no GET for one grant: find it in the listing.
-  const grants = (await octokit.paginate('GET /orgs/{org}/personal-access-tokens', {
-    org,
-    per_page: 100,
-  })) as RawTokenGrant[];
-  const grant = grants.find((g) => g.id === patId);
-  if (!grant)
+  const prior = await readTokenGrant(client, org, patId);
+  if (!prior)
     return {
       action: 'revoke-token-access',
       target,
@@ -115,28 +110,6 @@ export async function revokeTokenAccess(
       reversible: false,
       note: 'No such approved token grant; nothing changed.',
     };
-  const repositories =
-    grant.repository_selection === 'subset'
-      ? (
-          (await octokit.paginate('GET /orgs/{org}/personal-access-tokens/{pat_id}/repositories', {
-            org,
-            pat_id: patId,
-            per_page: 100,
-          })) as { name: string }[]
-        ).map((r) => r.name)
-      : [];
-  const prior: TokenGrantPrior = {
-    patId,
-    tokenId: grant.token_id,
-    tokenName: grant.token_name ?? null,
-    owner: grant.owner?.login ?? null,
-    repositorySelection: grant.repository_selection,
-    repositories,
-    permissions: grant.permissions,
-    accessGrantedAt: grant.access_granted_at ?? null,
-    tokenExpiresAt: grant.token_expires_at ?? null,
-    tokenLastUsedAt: grant.token_last_used_at ?? null,
-  };
   await octokit.request('POST /orgs/{org}/personal-access-tokens/{pat_id}', {
     org,
     pat_id: patId,
@@ -177,26 +150,7 @@ export async function deleteDeployKey(
       reversible: false,
       note: 'No such deploy key; nothing changed.',
     };
-  const k = found.data as {
-    id: number;
-    key: string;
-    title?: string | null;
-    read_only?: boolean;
-    created_at?: string | null;
-    last_used?: string | null;
-    added_by?: string | null;
-  };
-  const prior: DeployKeyPrior = {
-    owner,
-    repo,
-    id: k.id,
-    title: k.title ?? '',
-    key: k.key,
-    readOnly: k.read_only !== false,
-    createdAt: k.created_at ?? null,
-    lastUsed: k.last_used ?? null,
-    addedBy: k.added_by ?? null,
-  };
+  const prior = toDeployKeyPrior(owner, repo, found.data as RawDeployKey);
   const gone = await deleteTolerant(() =>
     octokit.request('DELETE /repos/{owner}/{repo}/keys/{key_id}', { owner, repo, key_id: keyId }),
   );
@@ -372,16 +326,13 @@ export async function listDeployKeys(
     owner,
     repo,
     per_page: 100,
-  })) as {
-    id: number;
-    key: string;
-    title?: string | null;
-    read_only?: boolean;
-    created_at?: string | null;
-    last_used?: string | null;
-    added_by?: string | null;
-  }[];
-  return keys.map((k) => ({
+  })) as RawDeployKey[];
+  return keys.map((k) => toDeployKeyPrior(owner, repo, k));
+}
+
+/** A deploy key from the REST API, as a revocation records it. */
+function toDeployKeyPrior(owner: string, repo: string, k: RawDeployKey): DeployKeyPrior {
+  return {
     owner,
     repo,
     id: k.id,
@@ -391,7 +342,7 @@ export async function listDeployKeys(
     createdAt: k.created_at ?? null,
     lastUsed: k.last_used ?? null,
     addedBy: k.added_by ?? null,
-  }));
+  };
 }
 
 /**
