@@ -13,8 +13,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   afterAll,
@@ -27,7 +26,6 @@ import {
   it,
   vi,
 } from 'vitest';
-import { ensureTable } from '#adapters/dynamodb/table.ts';
 import type { AwsClients } from '#connectors/aws/clients.ts';
 import { ENTRA_SECRET_PLACEHOLDER } from '#connectors/entra/secret-credential.ts';
 import { auditChain } from '#core/containment/contain.ts';
@@ -35,6 +33,7 @@ import { readSettings } from '#functions/shared/config.ts';
 import { openContainmentStore } from '#functions/shared/containment.ts';
 import { ENV } from '#functions/shared/contract.ts';
 import type { Json } from '#test/helpers/asl.ts';
+import { answerTaskTokens, prepareContainmentAws } from '#test/helpers/containment-aws.ts';
 import {
   approvalRequest,
   type CallHandler,
@@ -46,9 +45,8 @@ import {
   TokenDesk,
 } from '#test/helpers/containment-run.ts';
 import { type GraphServer, startGraphServer } from '#test/helpers/graph-server.ts';
-import { resetMoto, TEST_CREDENTIALS } from '#test/helpers/moto.ts';
+import { TEST_CREDENTIALS } from '#test/helpers/moto.ts';
 import {
-  createBucketAndTable,
   loadHandler,
   motoClients,
   motoDynamo,
@@ -76,26 +74,11 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  await resetMoto(endpoint);
-  await createBucketAndTable(endpoint);
-  const dynamo = motoDynamo(endpoint);
-  await ensureTable(dynamo, AUDIT_TABLE);
-  dynamo.destroy();
-  const sns = new SNSClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS });
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'leash-notifications' }))).TopicArn!;
-  sns.destroy();
+  ({ topicArn } = await prepareContainmentAws(endpoint, AUDIT_TABLE));
   secrets = new SecretsManagerClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS });
   graph = await startGraphServer(smallTenant());
   desk = new TokenDesk();
-  sfn.reset();
-  sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
-    try {
-      desk.answer(input.taskToken, JSON.parse(input.output) as Json);
-    } catch (error) {
-      throw new TaskTimedOut({ message: (error as Error).message, $metadata: {} });
-    }
-    return {};
-  });
+  answerTaskTokens(sfn, desk);
 });
 
 afterEach(async () => {

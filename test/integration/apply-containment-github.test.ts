@@ -6,8 +6,7 @@
  * workstation holding the GitHub App key), recorded in the audit chain, before any GitHub call.
  */
 
-import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   afterAll,
@@ -20,12 +19,12 @@ import {
   it,
   vi,
 } from 'vitest';
-import { ensureTable } from '#adapters/dynamodb/table.ts';
 import { auditChain } from '#core/containment/contain.ts';
 import { readSettings } from '#functions/shared/config.ts';
 import { openContainmentStore } from '#functions/shared/containment.ts';
 import { ENV } from '#functions/shared/contract.ts';
 import type { Json } from '#test/helpers/asl.ts';
+import { answerTaskTokens, prepareContainmentAws } from '#test/helpers/containment-aws.ts';
 import {
   approvalRequest,
   type CallHandler,
@@ -34,14 +33,7 @@ import {
   runContainment,
   TokenDesk,
 } from '#test/helpers/containment-run.ts';
-import { resetMoto, TEST_CREDENTIALS } from '#test/helpers/moto.ts';
-import {
-  createBucketAndTable,
-  loadHandler,
-  motoDynamo,
-  REGION,
-  stubHandlerEnv,
-} from '#test/helpers/scan-run.ts';
+import { loadHandler, motoDynamo, stubHandlerEnv } from '#test/helpers/scan-run.ts';
 
 const endpoint = inject('motoEndpoint');
 const AUDIT_TABLE = 'leash-test-audit';
@@ -58,24 +50,9 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  await resetMoto(endpoint);
-  await createBucketAndTable(endpoint);
-  const dynamo = motoDynamo(endpoint);
-  await ensureTable(dynamo, AUDIT_TABLE);
-  dynamo.destroy();
-  const sns = new SNSClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS });
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'leash-notifications' }))).TopicArn!;
-  sns.destroy();
+  ({ topicArn } = await prepareContainmentAws(endpoint, AUDIT_TABLE));
   desk = new TokenDesk();
-  sfn.reset();
-  sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
-    try {
-      desk.answer(input.taskToken, JSON.parse(input.output) as Json);
-    } catch (error) {
-      throw new TaskTimedOut({ message: (error as Error).message, $metadata: {} });
-    }
-    return {};
-  });
+  answerTaskTokens(sfn, desk);
 });
 
 afterEach(() => {

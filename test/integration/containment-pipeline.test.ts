@@ -7,12 +7,10 @@
  */
 
 import { GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { CedarPolicyDecider } from '#adapters/cedar/cedar-decider.ts';
-import { ensureTable } from '#adapters/dynamodb/table.ts';
 import { main } from '#cli/index.ts';
 import type { AwsClients } from '#connectors/aws/clients.ts';
 import { awsActuators } from '#connectors/aws/contain/actuators.ts';
@@ -21,6 +19,7 @@ import { readSettings } from '#functions/shared/config.ts';
 import { openContainmentStore } from '#functions/shared/containment.ts';
 import { ENV } from '#functions/shared/contract.ts';
 import type { Json } from '#test/helpers/asl.ts';
+import { answerTaskTokens, prepareContainmentAws } from '#test/helpers/containment-aws.ts';
 import {
   approvalRequest,
   type CallHandler,
@@ -31,13 +30,10 @@ import {
   runContainment,
   TokenDesk,
 } from '#test/helpers/containment-run.ts';
-import { resetMoto, TEST_CREDENTIALS } from '#test/helpers/moto.ts';
 import {
-  createBucketAndTable,
   loadHandler,
   motoClients,
   motoDynamo,
-  REGION,
   stubHandlerEnv,
   TABLE,
 } from '#test/helpers/scan-run.ts';
@@ -58,28 +54,12 @@ beforeAll(() => {
 });
 
 beforeEach(async () => {
-  await resetMoto(endpoint);
-  await createBucketAndTable(endpoint);
-  const dynamo = motoDynamo(endpoint);
-  await ensureTable(dynamo, AUDIT_TABLE);
-  dynamo.destroy();
+  const { topicArn } = await prepareContainmentAws(endpoint, AUDIT_TABLE);
   admin = motoClients(endpoint);
   accountId = await callerAccount(admin);
-  const sns = new SNSClient({ endpoint, region: REGION, credentials: TEST_CREDENTIALS });
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'leash-notifications' }));
-  sns.destroy();
-  stubHandlerEnv(endpoint, { [ENV.auditTable]: AUDIT_TABLE, [ENV.topic]: TopicArn! });
+  stubHandlerEnv(endpoint, { [ENV.auditTable]: AUDIT_TABLE, [ENV.topic]: topicArn });
   desk = new TokenDesk();
-  sfn.reset();
-  sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
-    try {
-      desk.answer(input.taskToken, JSON.parse(input.output) as Json);
-    } catch (error) {
-      // As Step Functions answers for a token whose task timed out or ended.
-      throw new TaskTimedOut({ message: (error as Error).message, $metadata: {} });
-    }
-    return {};
-  });
+  answerTaskTokens(sfn, desk);
 });
 
 afterEach(() => {
