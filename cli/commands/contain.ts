@@ -43,6 +43,7 @@ import {
   type GitHubConnection,
   type GitHubCredentialOptions,
   githubAuth,
+  type OptionDefinition,
 } from '#cli/commands/github.ts';
 import { UsageError } from '#cli/errors.ts';
 import { openStore, type StoreOptions } from '#cli/store.ts';
@@ -134,17 +135,11 @@ export interface ContainCommandOptions extends ContainmentCommonOptions {
   name?: string;
 }
 
-/** One commander option: `command.option(o.flags, o.description)` for each. */
-export interface ContainOptionDefinition {
-  flags: string;
-  description: string;
-}
-
 /**
  * The options every containment command adds for the Entra kinds, in help order: the sign-in
  * options of `leash scan --entra`, for the containment app registration.
  */
-export const ENTRA_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
+export const ENTRA_CONTAINMENT_OPTIONS: readonly OptionDefinition[] = [
   {
     flags: '--tenant-id <id>',
     description: 'Entra kinds: the tenant id (the target is an object id in it)',
@@ -188,7 +183,7 @@ export const ENTRA_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
  * App sign-in options of `leash scan --github` (no token: GitHub lets only apps list and revoke
  * fine-grained token grants).
  */
-export const GITHUB_CONTAINMENT_OPTIONS: readonly ContainOptionDefinition[] = [
+export const GITHUB_CONTAINMENT_OPTIONS: readonly OptionDefinition[] = [
   {
     flags: '--github-app-id <id>',
     description:
