@@ -13,6 +13,11 @@
  *   (`token_id`) and people.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import {
+  createGitHubClient,
+  type GitHubClient,
+  type GitHubClientOptions,
+} from '#connectors/saas/github/client.ts';
 import type {
   AppData,
   DeployKeyData,
@@ -497,4 +502,36 @@ function generateAuditLog(
     name: 'claude',
   });
   return events.sort((a, b) => Number(b['@timestamp']) - Number(a['@timestamp']));
+}
+
+/** Clients of a generated organization on a loopback server, unpaced for tests. */
+export interface OrgClients {
+  /** A client with the given credential. */
+  client(auth: GitHubClientOptions['auth']): GitHubClient;
+  /** Leash's app installation: "Personal access tokens: write", deploy keys. */
+  scanner(): GitHubClient;
+  /** The app the organization controls, signed in as itself (JWT), for suspensions. */
+  deployerApp(): GitHubClient;
+}
+
+/**
+ * The clients tests of revocation and containment sign in with.
+ * @param org the organization (read when a client is made: tests generate it in beforeAll)
+ * @param baseUrl the server's URL (read when a client is made: tests start a server each)
+ */
+export function orgClients(org: () => GeneratedOrg, baseUrl: () => string): OrgClients {
+  const client = (auth: GitHubClientOptions['auth']) =>
+    createGitHubClient({ auth, baseUrl: baseUrl(), pacing: 'none', retryAfterBaseMs: 1 });
+  return {
+    client,
+    scanner: () =>
+      client({
+        kind: 'app',
+        appId: APPS.scanner.appId,
+        privateKey: org().scannerPrivateKey,
+        installationId: APPS.scanner.id,
+      }),
+    deployerApp: () =>
+      client({ kind: 'app', appId: APPS.deployer.appId, privateKey: org().deployerPrivateKey }),
+  };
 }

@@ -17,7 +17,6 @@ import {
 } from '#adapters/cedar/cedar-decider.ts';
 import { openMemoryStore } from '#adapters/memory/leash-store.ts';
 import { ContainmentRequestError } from '#connectors/aws/contain/errors.ts';
-import { createGitHubClient, type GitHubClient } from '#connectors/saas/github/client.ts';
 import { type GitHubActuatorOptions, githubActuators } from '#connectors/saas/github/contain.ts';
 import {
   applyApproved,
@@ -33,7 +32,13 @@ import type {
   ContainmentRequest,
   PolicyDecider,
 } from '#core/ports/containment.ts';
-import { APPS, type GeneratedOrg, generatedOrg, ORG } from '#test/helpers/github-org.ts';
+import {
+  APPS,
+  type GeneratedOrg,
+  generatedOrg,
+  ORG,
+  orgClients,
+} from '#test/helpers/github-org.ts';
 import { type GitHubServer, startGitHubServer } from '#test/helpers/github-server.ts';
 
 const REQUESTED_AT = Date.parse('2026-11-15T10:00:00Z');
@@ -53,21 +58,10 @@ afterEach(async () => {
   await server.close();
 });
 
-const client = (auth: Parameters<typeof createGitHubClient>[0]['auth']): GitHubClient =>
-  createGitHubClient({ auth, baseUrl: server.url, pacing: 'none', retryAfterBaseMs: 1 });
-
-/** The containment app's installation: "Personal access tokens: write", deploy keys. */
-const scanner = () =>
-  client({
-    kind: 'app',
-    appId: APPS.scanner.appId,
-    privateKey: org.scannerPrivateKey,
-    installationId: APPS.scanner.id,
-  });
-
-/** The app the organization controls, signed in as itself (JWT), for suspensions. */
-const deployerApp = () =>
-  client({ kind: 'app', appId: APPS.deployer.appId, privateKey: org.deployerPrivateKey });
+const { client, scanner, deployerApp } = orgClients(
+  () => org,
+  () => server.url,
+);
 
 /** `HOST/ORG` of the loopback server, as the findings name the organization. */
 const scope = () => `${new URL(server.url).host}/${ORG}`;

@@ -3,7 +3,6 @@
  * server's state, and so is its undo (or the statement that there is none).
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGitHubClient, type GitHubClient } from '#connectors/saas/github/client.ts';
 import {
   deleteDeployKey,
   revokeTokenAccess,
@@ -15,6 +14,7 @@ import {
   type GeneratedOrg,
   generatedOrg,
   ORG,
+  orgClients,
   PERSONAL_TOKEN,
 } from '#test/helpers/github-org.ts';
 import { type GitHubServer, startGitHubServer } from '#test/helpers/github-server.ts';
@@ -34,21 +34,10 @@ afterEach(async () => {
   await server.close();
 });
 
-const client = (auth: Parameters<typeof createGitHubClient>[0]['auth']): GitHubClient =>
-  createGitHubClient({ auth, baseUrl: server.url, pacing: 'none', retryAfterBaseMs: 1 });
-
-/** Leash's scanner app installation, which holds "Personal access tokens: write". */
-const scanner = () =>
-  client({
-    kind: 'app',
-    appId: APPS.scanner.appId,
-    privateKey: org.scannerPrivateKey,
-    installationId: APPS.scanner.id,
-  });
-
-/** The app the organization controls, signed in as itself (JWT), for suspensions. */
-const deployerApp = () =>
-  client({ kind: 'app', appId: APPS.deployer.appId, privateKey: org.deployerPrivateKey });
+const { client, scanner, deployerApp } = orgClients(
+  () => org,
+  () => server.url,
+);
 
 describe('revokeTokenAccess', () => {
   it('revokes a token grant, keeps the grant as prior state, and says it cannot be undone', async () => {
