@@ -311,7 +311,7 @@ function registerContainment(program: Command, run: (code: number) => void): voi
       .option('--params <json>', 'kind parameters, e.g. {"policyArn":"arn:aws:iam::aws:policy/X"}')
       .option(
         '--name <name>',
-        "GitHub kinds: the identity's name policy and protected names see (default: read from GitHub)",
+        "GitHub kinds: the identity's name when GitHub has none for it (otherwise the name is read from GitHub, and a different --name is refused, so protected names apply)",
       )
       .addHelpText(
         'after',

@@ -572,10 +572,14 @@ function githubTargetOf(
 }
 
 /**
- * A GitHub target's scope, type and name: the name `--name` gives, or the one the findings give
- * it (core/saas/github/analyze-org.ts), read from GitHub: the app's slug for an installation,
+ * A GitHub target's scope, type and name: the name the findings give it
+ * (core/saas/github/analyze-org.ts), read from GitHub: the app's slug for an installation,
  * `TOKEN (OWNER)` for a token grant, `TITLE (REPO)` for a deploy key, so protected-name patterns
- * and policy see it. Signing in here also checks the credential before anything is recorded.
+ * and policy see it. `--name` is used only when GitHub has no such grant, key or installation
+ * (the snapshot then says why); it may not rename one GitHub has, so it cannot take an identity
+ * out of a protected-name pattern. Signing in here also checks the credential before anything
+ * is recorded.
+ * @throws UsageError when --name differs from the name GitHub gives
  */
 async function githubTarget(
   session: Session,
@@ -584,25 +588,42 @@ async function githubTarget(
 ): Promise<{ scope: string; type: string; name: string }> {
   const { client, appClient } = await session.github!({ host: ref.host, org: ref.org });
   const type = KIND_TARGET_TYPES[kind][0]!;
-  return { scope, type, name: given ?? (await githubName(client, appClient, ref)) };
+  const named = await githubName(client, appClient, ref);
+  if (named !== undefined && given !== undefined && given !== named)
+    throw new UsageError(
+      `--name "${given}" is not the name GitHub gives this identity ("${named}"); leave --name out: the name is read from GitHub so protected names apply`,
+    );
+  return { scope, type, name: named ?? given ?? unnamed(ref) };
+}
+
+/** What a GitHub request acts on, by its id's tail, when GitHub has no name for it. */
+function unnamed(ref: GitHubTargetRef): string {
+  switch (ref.kind) {
+    case 'github.revoke-token-access':
+      return `personal-access-tokens/${ref.patId}`;
+    case 'github.delete-deploy-key':
+      return `${ref.repo}/keys/${ref.keyId}`;
+    case 'github.suspend-installation':
+      return `installations/${ref.installationId}`;
+  }
 }
 
 /**
- * The name of what a GitHub request acts on, or its id's tail when GitHub has no such grant,
- * key or installation for the client (the snapshot then says why).
+ * The name of what a GitHub request acts on, or undefined when GitHub has no such grant, key or
+ * installation for the client.
  */
 async function githubName(
   client: GitHubClient,
   appClient: GitHubClient | undefined,
   ref: GitHubTargetRef,
-): Promise<string> {
+): Promise<string | undefined> {
   switch (ref.kind) {
     case 'github.revoke-token-access': {
       const grant = await readTokenGrant(client, ref.org, ref.patId);
       // The findings' defaults (connectors/saas/github/shape.ts) for a missing name or owner.
       if (grant)
         return `${grant.tokenName ?? `token ${grant.tokenId}`} (${grant.owner ?? 'unknown'})`;
-      return `personal-access-tokens/${ref.patId}`;
+      return undefined;
     }
     case 'github.delete-deploy-key': {
       const keys = await listDeployKeys(client, ref.owner, ref.repo).catch((err: unknown) => {
@@ -610,11 +631,11 @@ async function githubName(
         throw err;
       });
       const key = keys.find((k) => k.id === ref.keyId);
-      return key ? `${key.title} (${ref.repo})` : `${ref.repo}/keys/${ref.keyId}`;
+      return key ? `${key.title} (${ref.repo})` : undefined;
     }
     case 'github.suspend-installation': {
       const found = appClient ? await readInstallation(appClient, ref.installationId) : undefined;
-      return found?.appSlug ?? `installations/${ref.installationId}`;
+      return found?.appSlug ?? undefined;
     }
   }
 }

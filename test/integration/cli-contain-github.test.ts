@@ -235,7 +235,7 @@ describe('leash contain, GitHub kinds', () => {
     );
   });
 
-  it('refuses to suspend the installation Leash signs in as, by its name or by what it is', async () => {
+  it('refuses to suspend the installation Leash signs in as, and a --name that would hide its protected name', async () => {
     // Arrange
     const id = `github:${scope()}/installations/${APPS.scanner.id}`;
 
@@ -262,8 +262,10 @@ describe('leash contain, GitHub kinds', () => {
     expect(byName.stdout).toContain(
       `refused: ${APPS.scanner.slug} matches the protected name pattern leash-*`,
     );
-    expect(renamed.code).toBe(1);
-    expect(renamed.stdout).toContain('refused: scanner is the identity Leash itself signs in as');
+    expect(renamed.code).toBe(2);
+    expect(renamed.stderr).toContain(
+      `--name "scanner" is not the name GitHub gives this identity ("${APPS.scanner.slug}")`,
+    );
     expect(writes()).toEqual([]);
     expect(
       server.data.installations.find((i) => i.id === APPS.scanner.id)?.suspended_at,
